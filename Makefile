@@ -1,0 +1,51 @@
+# Service hall — the two commands of the README are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
+
+.PHONY: install run test lint format system-deps migrate demo bench clean
+
+## install: .venv with every runtime and test dependency (uv + uv.lock), CJK font and Chromium when missing
+install: $(VENV)/.synced system-deps
+
+$(UV):
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (Python 3.11 is required)"; exit 1; }
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+## run: embedded default (SQLite + filesystem broker under var/), demo data, web + worker + beat on :8000
+run: install
+	DEBUG=true $(PY) manage.py migrate --noinput
+	DEBUG=true $(PY) manage.py seed_demo
+	DEBUG=true $(VENV)/bin/honcho -f Procfile.dev start
+
+## test: the whole suite (PostgreSQL and Redis when reachable; always under CI=true)
+test: install
+	@bash scripts/test.sh
+
+lint: $(VENV)/.synced
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.synced
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: install
+	@bash scripts/bench.sh
+
+clean:
+	rm -rf var/ $(VENV) $(TOOLS) .pytest_cache .ruff_cache

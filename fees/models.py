@@ -1,0 +1,1 @@
+"""Models of the fees app (built by its issue)."""

@@ -1,0 +1,16 @@
+from hall.roles import Role
+
+
+def hall(request):
+    """Navigation for the four personas: which sections this user may open."""
+    user = request.user
+    roles = user.role_names if user.is_authenticated else frozenset()
+    return {
+        "hall_name": "行政服务中心",
+        "nav": {
+            "applicant": bool(roles & {Role.APPLICANT, Role.AGENT}),
+            "staff": bool(roles & {Role.CLERK, Role.REVIEWER, Role.APPROVER, Role.CASHIER}),
+            "supervisor": Role.SUPERVISOR in roles,
+            "catalog_admin": Role.CATALOG_ADMIN in roles or user.is_superuser,
+        },
+    }

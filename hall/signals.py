@@ -1,0 +1,6 @@
+"""Signals the hall sends; later apps (approvals, supervision) listen, the hall imports none of them."""
+
+from django.dispatch import Signal
+
+# Sent after commit when working/non-working days changed. kwargs: years (set[int]), by (user or None).
+calendar_changed = Signal()

@@ -1,0 +1,56 @@
+"""Pages of the hall: home, login, error pages."""
+
+from django.contrib.auth import views as auth_views
+from django.shortcuts import render
+from django.views.decorators.csrf import requires_csrf_token
+
+from hall.errors import json_error
+from hall.forms import LoginForm
+
+
+def home(request):
+    """The hall's front page: find an item, follow a case, log in."""
+    return render(request, "hall/home.html")
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+@requires_csrf_token
+def bad_request(request, exception=None):
+    if _is_api(request):
+        return json_error("bad_request", "请求有误。", 400)
+    return render(request, "400.html", status=400)
+
+
+@requires_csrf_token
+def permission_denied(request, exception=None):
+    if _is_api(request):
+        return json_error("permission_denied", "您无权执行此操作。", 403)
+    return render(request, "403.html", status=403)
+
+
+def page_not_found(request, exception=None):
+    if _is_api(request):
+        return json_error("not_found", "未找到。", 404)
+    return render(request, "404.html", status=404)
+
+
+@requires_csrf_token
+def server_error(request):
+    if _is_api(request):
+        return json_error("server_error", "服务器内部错误，已记录，请稍后再试。", 500)
+    return render(request, "500.html", status=500)
+
+
+def csrf_failure(request, reason=""):
+    if _is_api(request):
+        return json_error("csrf_failed", "页面已过期或请求来源不可信，请刷新后重试。", 403)
+    return render(request, "403_csrf.html", status=403)

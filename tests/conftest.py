@@ -1,0 +1,56 @@
+"""Test set-up shared by every app's tests.
+
+PostgreSQL and Redis are used when ``DATABASE_URL``/``REDIS_URL`` point at them (scripts/test.sh sets
+them when the servers are reachable, and always under CI=true). A test marked ``postgres`` or
+``redis`` is skipped with its reason locally without them, and fails under ``CI=true``.
+"""
+
+import os
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+
+from hall import calendar
+
+# Tests render templates without running collectstatic first.
+settings.STORAGES = {
+    **settings.STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+IN_CI = os.environ.get("CI") == "true"
+
+
+def _redis_available() -> str | None:
+    if not settings.REDIS_URL:
+        return "REDIS_URL is not set"
+    import redis
+
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError as exc:
+        return f"Redis at {settings.REDIS_URL} is unreachable: {exc}"
+    return None
+
+
+def pytest_runtest_setup(item):
+    missing = []
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        missing.append(f"needs PostgreSQL (database is {connection.vendor}; set DATABASE_URL)")
+    if item.get_closest_marker("redis") and (reason := _redis_available()):
+        missing.append(f"needs Redis ({reason})")
+    if missing:
+        if IN_CI:
+            pytest.fail("; ".join(missing) + " — required under CI=true", pytrace=False)
+        pytest.skip("; ".join(missing))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Throttle counters, axes and the calendar's loaded overrides never leak between tests."""
+    cache.clear()
+    calendar.invalidate(shared=False)
+    yield
+    calendar.invalidate(shared=False)
