@@ -6,9 +6,7 @@ from hall.models import AuditEntry
 def record(action: str, target: object, *, actor=None, ip: str | None = None, **detail) -> AuditEntry:
     """Append one audit entry; call it inside the transaction of the change it records."""
     actor = actor if getattr(actor, "is_authenticated", False) else None
-    return AuditEntry.objects.create(
-        action=action, target=str(target)[:200], actor=actor, ip=ip, detail=detail
-    )
+    return AuditEntry.objects.create(action=action, target=str(target)[:200], actor=actor, ip=ip, detail=detail)
 
 
 def client_ip(request) -> str | None:

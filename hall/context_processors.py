@@ -3,14 +3,14 @@ from hall.roles import Role
 
 def hall(request):
     """Navigation for the four personas: which sections this user may open."""
-    user = request.user
-    roles = user.role_names if user.is_authenticated else frozenset()
+    user = getattr(request, "user", None)
+    roles = user.role_names if user is not None and user.is_authenticated else frozenset()
     return {
         "hall_name": "行政服务中心",
         "nav": {
             "applicant": bool(roles & {Role.APPLICANT, Role.AGENT}),
             "staff": bool(roles & {Role.CLERK, Role.REVIEWER, Role.APPROVER, Role.CASHIER}),
             "supervisor": Role.SUPERVISOR in roles,
-            "catalog_admin": Role.CATALOG_ADMIN in roles or user.is_superuser,
+            "catalog_admin": Role.CATALOG_ADMIN in roles or getattr(user, "is_superuser", False),
         },
     }

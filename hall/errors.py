@@ -64,9 +64,7 @@ def error_body(code: str, detail: str, fields: dict | None = None) -> dict:
 
 
 def json_error(code: str, detail: str, status_code: int, fields: dict | None = None) -> JsonResponse:
-    return JsonResponse(
-        error_body(code, detail, fields), status=status_code, json_dumps_params={"ensure_ascii": False}
-    )
+    return JsonResponse(error_body(code, detail, fields), status=status_code, json_dumps_params={"ensure_ascii": False})
 
 
 def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:

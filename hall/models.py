@@ -17,9 +17,7 @@ class User(AbstractUser):
 
     real_name = models.CharField("姓名", max_length=50, blank=True)
     phone = models.CharField("手机号码", max_length=11, blank=True, validators=[mobile_validator])
-    is_absent = models.BooleanField(
-        "暂时离岗", default=False, help_text="服务AB角：A角离岗时，新办件转由B角办理。"
-    )
+    is_absent = models.BooleanField("暂时离岗", default=False, help_text="服务AB角：A角离岗时，新办件转由B角办理。")
 
     class Meta(AbstractUser.Meta):
         verbose_name = "用户"

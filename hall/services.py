@@ -23,9 +23,7 @@ def _calendar_changed(years: set[int], by) -> None:
     transaction.on_commit(after_commit)
 
 
-def set_calendar_day(
-    *, day: date, is_working: bool, note: str, by: User | None, ip: str | None = None
-) -> CalendarDay:
+def set_calendar_day(*, day: date, is_working: bool, note: str, by: User | None, ip: str | None = None) -> CalendarDay:
     """Enter or change an override of the official schedule (a holiday notice, a closure)."""
     with transaction.atomic():
         row = CalendarDay.objects.select_for_update().filter(date=day).first()
@@ -56,17 +54,13 @@ def confirm_calendar_year(*, year: int, note: str, by: User | None, ip: str | No
     return row
 
 
-def grant_role(
-    *, user: User, role: str, department: Department | None = None, by: User | None = None
-) -> None:
+def grant_role(*, user: User, role: str, department: Department | None = None, by: User | None = None) -> None:
     """Give a user a role (its group) and, for department roles, membership of that department."""
     with transaction.atomic():
         user.groups.add(Group.objects.get_or_create(name=role)[0])
         if department is not None:
             StaffMembership.objects.get_or_create(user=user, department=department, role=role)
-        audit.record(
-            "staff.grant_role", user, actor=by, role=role, department=getattr(department, "code", None)
-        )
+        audit.record("staff.grant_role", user, actor=by, role=role, department=getattr(department, "code", None))
     user.__dict__.pop("role_names", None)
 
 

@@ -1,7 +1,9 @@
 """Pages of the hall: home, login, error pages."""
 
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponseServerError
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
 
 from hall.errors import json_error
@@ -43,11 +45,11 @@ def page_not_found(request, exception=None):
     return render(request, "404.html", status=404)
 
 
-@requires_csrf_token
 def server_error(request):
+    """Rendered without context processors: the failure may be the database itself."""
     if _is_api(request):
         return json_error("server_error", "服务器内部错误，已记录，请稍后再试。", 500)
-    return render(request, "500.html", status=500)
+    return HttpResponseServerError(loader.get_template("500.html").render())
 
 
 def csrf_failure(request, reason=""):

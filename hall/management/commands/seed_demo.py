@@ -18,9 +18,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, password, force, **options):
         if not settings.DEBUG and not force:
-            raise CommandError(
-                "DEBUG is off: this looks like production. Use --force to load demo data anyway."
-            )
+            raise CommandError("DEBUG is off: this looks like production. Use --force to load demo data anyway.")
         if len(password) < 6:
             raise CommandError("The demo password must have at least 6 characters.")
         for app in APPS:
@@ -30,5 +28,6 @@ class Command(BaseCommand):
                 if exc.name != f"{app}.demo":
                     raise
                 continue
-            module.seed(password=password, log=lambda msg: self.stdout.write(msg))
+            if seed := getattr(module, "seed", None):
+                seed(password=password, log=lambda msg: self.stdout.write(msg))
         self.stdout.write(self.style.SUCCESS(f"Demo ready. Users log in with password {password!r}."))
