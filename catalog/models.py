@@ -1,1 +1,395 @@
-"""Models of the catalog app (built by its issue)."""
+"""The approval-item directory (事项目录): items and their immutable published versions.
+
+Elements follow the national implementation-list elements (实施清单要素, GB/T 39046 表4 and the
+national platform's exchange schema): legal basis, conditions, materials, process, statutory and
+committed limits, fees, result, channels. A published version never changes: editing starts a new
+draft; publishing it supersedes the old one in the same transaction, and cases keep the version
+they were filed under.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+
+from hall.models import Department
+
+code_validator = RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9-]{1,35}$", "事项编码只能包含字母、数字和连字符，长度 2–36。")
+field_name_validator = RegexValidator(r"^[a-z][a-z0-9_]{0,39}$", "字段名只能包含小写字母、数字和下划线。")
+
+
+class ItemType(models.TextChoices):
+    """GB/T 39046 附录 A.1 事项类型 (the subset a service hall handles)."""
+
+    LICENSING = "01", "行政许可"
+    PAYMENT = "05", "行政给付"
+    CONFIRMATION = "07", "行政确认"
+    OTHER_POWER = "10", "其他行政权力"
+    PUBLIC_SERVICE = "20", "公共服务"
+
+
+class Audience(models.TextChoices):
+    PERSON = "person", "个人"
+    LEGAL = "legal", "法人"
+    BOTH = "both", "个人和法人"
+
+
+class Theme(models.Model):
+    """A life event or business theme (开办企业, 不动产, 工程建设, 婚姻家庭 …) for browsing."""
+
+    code = models.SlugField("主题编码", max_length=40, unique=True)
+    name = models.CharField("主题名称", max_length=40)
+    audience = models.CharField("服务对象", max_length=6, choices=Audience.choices, default=Audience.BOTH)
+    sort_order = models.PositiveSmallIntegerField("排序", default=100)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = "主题"
+        verbose_name_plural = "主题"
+
+    def __str__(self):
+        return self.name
+
+
+class Item(models.Model):
+    """An approval item (事项) with a stable code; its content lives in versions."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "未发布"
+        PUBLISHED = "published", "已发布"
+        CANCELLED = "cancelled", "已取消"
+        CONVERTED = "converted", "已改为备案"
+
+    code = models.CharField("事项编码", max_length=36, unique=True, validators=[code_validator])
+    name = models.CharField("事项名称", max_length=200)
+    department = models.ForeignKey(Department, verbose_name="主管部门", on_delete=models.PROTECT, related_name="items")
+    type = models.CharField("事项类型", max_length=2, choices=ItemType.choices)
+    level = models.CharField(
+        "行使层级", max_length=1, choices=Department.Level.choices, default=Department.Level.DISTRICT
+    )
+    for_person = models.BooleanField("面向个人", default=False)
+    for_legal = models.BooleanField("面向法人", default=False)
+    themes = models.ManyToManyField(Theme, verbose_name="主题", blank=True, related_name="items")
+    keywords = models.CharField("检索关键词", max_length=300, blank=True, help_text="以空格分隔的同义词")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    delegated_to = models.ManyToManyField(Department, verbose_name="下放至", blank=True, related_name="delegated_items")
+    replaced_by = models.ForeignKey(
+        "self", verbose_name="改为备案后的事项", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    current_version = models.OneToOneField(
+        "ItemVersion", verbose_name="现行版本", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Denormalised from the current version at publication: what public search matches against.
+    search_text = models.TextField(editable=False, blank=True)
+    pinyin_initials = models.CharField(max_length=200, editable=False, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["department__sort_order", "code"]
+        verbose_name = "事项"
+        verbose_name_plural = "事项"
+        indexes = [models.Index(fields=["status", "department"]), models.Index(fields=["status", "type"])]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    @property
+    def accepts_filings(self) -> bool:
+        """New applications only for a published item (a cancelled or converted one stays visible)."""
+        return self.status == self.Status.PUBLISHED and self.current_version_id is not None
+
+    @property
+    def is_delegated(self) -> bool:
+        return self.level == Department.Level.TOWNSHIP and self.department.level == Department.Level.DISTRICT
+
+
+class ItemVersion(models.Model):
+    """One version of an item's implementation list (实施清单). Immutable once published."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        IN_REVIEW = "in_review", "待审核"
+        PUBLISHED = "published", "现行有效"
+        SUPERSEDED = "superseded", "已被替代"
+
+    class HandlingKind(models.TextChoices):
+        """GB/T 39046 A.6 办件类型, plus 上报件 (decided by a higher level)."""
+
+        INSTANT = "instant", "即办件"
+        PROMISE = "promise", "承诺件"
+        REPORT = "report", "上报件"
+
+    class ResultType(models.TextChoices):
+        LICENCE = "licence", "证照"
+        APPROVAL_DOCUMENT = "approval_document", "批文"
+        CERTIFICATE = "certificate", "证明"
+        OTHER = "other", "其他"
+
+    FROZEN_STATES = (State.PUBLISHED, State.SUPERSEDED)
+
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField("版本号")
+    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.DRAFT)
+
+    legal_basis = models.TextField("设定依据")
+    implementing_body = models.CharField("实施主体", max_length=100)
+    conditions = models.TextField("受理条件")
+    statutory_days = models.PositiveSmallIntegerField("法定办结时限（工作日）", validators=[MaxValueValidator(365)])
+    committed_days = models.PositiveSmallIntegerField("承诺办结时限（工作日）", validators=[MaxValueValidator(365)])
+    handling_kind = models.CharField("办件类型", max_length=10, choices=HandlingKind.choices)
+    joint = models.BooleanField("联合审批", default=False)
+    joint_departments = models.ManyToManyField(
+        Department, verbose_name="联办部门", blank=True, related_name="joint_versions"
+    )
+    separation_of_duties = models.BooleanField(
+        "受理人不得审批", default=True, help_text="受理本件的工作人员不得同时作出审批决定"
+    )
+    result_name = models.CharField("审批结果名称", max_length=100)
+    result_type = models.CharField("审批结果类型", max_length=20, choices=ResultType.choices)
+    result_sample = models.FileField("审批结果样本", upload_to="catalog/samples/", blank=True)
+    channel_window = models.BooleanField("窗口办理", default=True)
+    channel_online = models.BooleanField("网上办理", default=False)
+    channel_express = models.BooleanField("快递申请/送达", default=False)
+    visits = models.PositiveSmallIntegerField("到办事现场次数", default=1, validators=[MaxValueValidator(2)])
+    holiday_service = models.BooleanField("节假日可办", default=False)
+    consult_phone = models.CharField("咨询电话", max_length=40)
+    complaint_phone = models.CharField("监督投诉电话", max_length=40, default="12345")
+    intermediary_services = models.TextField("中介服务", blank=True)
+    tell_and_commit = models.BooleanField("告知承诺制", default=False)
+    charges_fees = models.BooleanField("是否收费", default=False)
+    office_hours = models.CharField("办理时间", max_length=100, blank=True)
+    location = models.CharField("办理地点", max_length=200, blank=True)
+
+    content_hash = models.CharField(max_length=64, editable=False, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    published_at = models.DateTimeField("发布时间", null=True, blank=True)
+    superseded_at = models.DateTimeField("废止时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["item", "-number"]
+        verbose_name = "事项版本"
+        verbose_name_plural = "事项版本"
+        constraints = [
+            models.UniqueConstraint(fields=["item", "number"], name="unique_item_version_number"),
+            models.UniqueConstraint(
+                fields=["item"], condition=models.Q(state="published"), name="one_published_version_per_item"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(committed_days__lte=models.F("statutory_days")),
+                name="committed_within_statutory",
+                violation_error_message="承诺办结时限不得超过法定办结时限。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.item.code} v{self.number}（{self.get_state_display()}）"
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.state in self.FROZEN_STATES
+
+    def clean(self):
+        errors = {}
+        if self.committed_days is not None and self.statutory_days is not None:
+            if self.committed_days > self.statutory_days:
+                errors["committed_days"] = "承诺办结时限不得超过法定办结时限。"
+        if self.handling_kind == self.HandlingKind.INSTANT and self.committed_days:
+            errors["handling_kind"] = "即办件当场办结，承诺办结时限应为 0。"
+        if self.handling_kind == self.HandlingKind.PROMISE and self.committed_days == 0 and self.statutory_days:
+            errors["committed_days"] = "承诺件的承诺办结时限应大于 0；当场办结的请选择“即办件”。"
+        if not (self.channel_window or self.channel_online or self.channel_express):
+            errors["channel_window"] = "至少提供一种办理渠道。"
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        if self.pk and kwargs.get("update_fields") is None:
+            stored = ItemVersion.objects.filter(pk=self.pk).values_list("state", flat=True).first()
+            if stored in self.FROZEN_STATES:
+                raise ValidationError("已发布的版本不可修改；请基于现行版本新建草稿。")
+        super().save(*args, **kwargs)
+
+
+class VersionPart(models.Model):
+    """A row that belongs to a version (material, fee, step, field): frozen with its version."""
+
+    version = models.ForeignKey(ItemVersion, on_delete=models.CASCADE)
+    position = models.PositiveSmallIntegerField("序号", default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "id"]
+
+    def _guard(self):
+        if ItemVersion.objects.filter(pk=self.version_id, state__in=ItemVersion.FROZEN_STATES).exists():
+            raise ValidationError("已发布的版本不可修改；请基于现行版本新建草稿。")
+
+    def save(self, *args, **kwargs):
+        self._guard()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self._guard()
+        return super().delete(*args, **kwargs)
+
+
+class MaterialRequirement(VersionPart):
+    """A material the applicant must (or, under a condition, may need to) provide (申请材料)."""
+
+    class Form(models.TextChoices):
+        ORIGINAL = "original", "原件"
+        COPY = "copy", "复印件"
+        ELECTRONIC = "electronic", "电子件"
+
+    class Source(models.TextChoices):
+        APPLICANT = "applicant", "申请人自备"
+        GOVERNMENT = "government", "政府部门核发"
+        INTERMEDIARY = "intermediary", "中介机构出具"
+        OTHER = "other", "其他"
+
+    name = models.CharField("材料名称", max_length=200)
+    form = models.CharField("材料形式", max_length=10, choices=Form.choices)
+    copies = models.PositiveSmallIntegerField("份数", default=1, validators=[MinValueValidator(1)])
+    source = models.CharField("来源渠道", max_length=12, choices=Source.choices)
+    source_note = models.CharField("来源说明", max_length=200, blank=True)
+    required = models.BooleanField("必要材料", default=True)
+    condition = models.CharField("容缺/适用情形", max_length=200, blank=True)
+    e_licence = models.BooleanField("可用电子证照替代", default=False)
+    blank_form = models.FileField("空白表格", upload_to="catalog/forms/", blank=True)
+    has_blank_form = models.BooleanField("提供空白表格", default=False)
+    note = models.CharField("填报须知", max_length=300, blank=True)
+
+    class Meta(VersionPart.Meta):
+        verbose_name = "申请材料"
+        verbose_name_plural = "申请材料"
+        default_related_name = "materials"
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if not self.required and not self.condition.strip():
+            raise ValidationError({"condition": "非必要材料须写明在何种情形下需要提交。"})
+
+
+class FeeStandard(VersionPart):
+    """A fee the item may charge (收费项目); only with a legal basis (行政许可法 arts. 58, 59)."""
+
+    name = models.CharField("收费项目名称", max_length=100)
+    amount_fen = models.PositiveIntegerField("收费标准（分）", null=True, blank=True)
+    rule = models.CharField("计费规则", max_length=300, blank=True, help_text="不按固定金额收费时写明计费规则")
+    basis = models.TextField("收费依据")
+    reducible = models.BooleanField("可减免", default=False)
+
+    class Meta(VersionPart.Meta):
+        verbose_name = "收费标准"
+        verbose_name_plural = "收费标准"
+        default_related_name = "fees"
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        errors = {}
+        if not (self.basis or "").strip():
+            errors["basis"] = "收费必须有法律、行政法规依据（行政许可法第五十八条）。"
+        if self.amount_fen is None and not self.rule.strip():
+            errors["amount_fen"] = "请填写固定收费金额或计费规则。"
+        if errors:
+            raise ValidationError(errors)
+
+
+class ProcessStep(VersionPart):
+    """A step of the process (办理流程) and the role responsible for it."""
+
+    class Role(models.TextChoices):
+        CLERK = "clerk", "窗口受理"
+        REVIEWER = "reviewer", "审查"
+        APPROVER = "approver", "审批决定"
+        CASHIER = "cashier", "收费"
+        INSPECTOR = "inspector", "现场核查"
+
+    name = models.CharField("环节名称", max_length=50)
+    role = models.CharField("责任岗位", max_length=10, choices=Role.choices)
+    days = models.PositiveSmallIntegerField("环节时限（工作日）", default=0)
+
+    class Meta(VersionPart.Meta):
+        verbose_name = "办理环节"
+        verbose_name_plural = "办理环节"
+        default_related_name = "steps"
+
+    def __str__(self):
+        return self.name
+
+
+class FormField(VersionPart):
+    """A field of the online application form for this version."""
+
+    class Type(models.TextChoices):
+        TEXT = "text", "单行文本"
+        TEXTAREA = "textarea", "多行文本"
+        NUMBER = "number", "数字"
+        DATE = "date", "日期"
+        CHOICE = "choice", "单选"
+        PHONE = "phone", "手机号码"
+        ID_NUMBER = "id_number", "身份证号码"
+
+    name = models.CharField("字段名", max_length=40, validators=[field_name_validator])
+    label = models.CharField("标签", max_length=60)
+    type = models.CharField("类型", max_length=10, choices=Type.choices, default=Type.TEXT)
+    required = models.BooleanField("必填", default=True)
+    choices = models.JSONField("选项", default=list, blank=True)
+    help_text = models.CharField("说明", max_length=200, blank=True)
+
+    class Meta(VersionPart.Meta):
+        verbose_name = "申请表字段"
+        verbose_name_plural = "申请表字段"
+        default_related_name = "fields"
+        constraints = [models.UniqueConstraint(fields=["version", "name"], name="unique_form_field_name")]
+
+    def __str__(self):
+        return self.label
+
+    def clean(self):
+        if self.type == self.Type.CHOICE and not self.choices:
+            raise ValidationError({"choices": "单选字段须提供选项。"})
+
+
+class CatalogChange(models.Model):
+    """A published change of the directory (动态管理), listed on the public changes page."""
+
+    class Action(models.TextChoices):
+        PUBLISH = "publish", "发布"
+        REVISE = "revise", "调整"
+        CANCEL = "cancel", "取消"
+        DELEGATE = "delegate", "下放"
+        CONVERT = "convert", "改为备案"
+        MERGE = "merge", "合并"
+        SPLIT = "split", "拆分"
+
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="changes")
+    version = models.ForeignKey(ItemVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField("变更类型", max_length=10, choices=Action.choices)
+    document = models.CharField("决定文号", max_length=100, blank=True)
+    decided_on = models.DateField("决定日期", null=True, blank=True)
+    note = models.TextField("说明", blank=True)
+    related_items = models.ManyToManyField(Item, blank=True, related_name="+", verbose_name="相关事项")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField("变更时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = "目录变更"
+        verbose_name_plural = "目录变更"
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.item.code}"
