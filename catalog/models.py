@@ -199,9 +199,9 @@ class ItemVersion(models.Model):
 
     def clean(self):
         errors = {}
-        if self.committed_days is not None and self.statutory_days is not None:
-            if self.committed_days > self.statutory_days:
-                errors["committed_days"] = "承诺办结时限不得超过法定办结时限。"
+        days = (self.committed_days, self.statutory_days)
+        if None not in days and days[0] > days[1]:
+            errors["committed_days"] = "承诺办结时限不得超过法定办结时限。"
         if self.handling_kind == self.HandlingKind.INSTANT and self.committed_days:
             errors["handling_kind"] = "即办件当场办结，承诺办结时限应为 0。"
         if self.handling_kind == self.HandlingKind.PROMISE and self.committed_days == 0 and self.statutory_days:
