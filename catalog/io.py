@@ -30,6 +30,7 @@ from catalog.models import (
 from hall.models import Department
 
 FORMAT = "service-hall-catalog/1"
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~20x faster on large files
 STATUSES = {"published", "cancelled", "delegated", "converted_to_filing"}
 
 VERSION_FIELDS = (
@@ -74,7 +75,7 @@ class ImportReport:
 def read_file(path: Path) -> dict:
     text = path.read_text(encoding="utf-8")
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.load(text, Loader=YAML_LOADER)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise CatalogFileError([f"文件无法解析：{exc}"]) from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT:

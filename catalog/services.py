@@ -24,14 +24,14 @@ def version_errors(version: ItemVersion) -> dict[str, list[str]]:
     """Every validation error of a saved version and its parts, keyed like ``materials[2].condition``."""
     errors: dict[str, list[str]] = {}
     try:
-        version.full_clean(exclude=["item", "created_by", "submitted_by", "published_by"])
+        version.full_clean(exclude=["item", "created_by", "submitted_by", "published_by"], validate_unique=False)
     except ValidationError as exc:
         errors.update(exc.message_dict)
     for model in PARTS:
         related = model._meta.default_related_name
         for index, part in enumerate(getattr(version, related).all()):
             try:
-                part.full_clean(exclude=["version"])
+                part.full_clean(exclude=["version"], validate_unique=False, validate_constraints=False)
             except ValidationError as exc:
                 for field, messages in exc.message_dict.items():
                     errors[f"{related}[{index}].{field}"] = messages
@@ -44,6 +44,9 @@ def version_errors(version: ItemVersion) -> dict[str, list[str]]:
         errors["joint_departments"] = ["联合审批事项须列出联办部门。"]
     if not version.materials.exists():
         errors["materials"] = ["请至少列出一项申请材料。"]
+    names = [f.name for f in version.fields.all()]
+    if len(names) != len(set(names)):
+        errors["fields"] = ["申请表字段名不能重复。"]
     return errors
 
 

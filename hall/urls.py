@@ -4,11 +4,14 @@ from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from catalog import api as catalog_api
 from hall import api, health, views
 
 api_v1 = [
     path("auth/token", api.TokenView.as_view(), name="api-token"),
     path("me", api.MeView.as_view(), name="api-me"),
+    path("catalog/items", catalog_api.ItemListView.as_view(), name="api-catalog-items"),
+    path("catalog/items/<str:code>", catalog_api.ItemDetailView.as_view(), name="api-catalog-item"),
 ]
 
 urlpatterns = [

@@ -20,6 +20,9 @@ settings.STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Password hashing dominates fixture time; tests do not need PBKDF2's cost.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 IN_CI = os.environ.get("CI") == "true"
 
 

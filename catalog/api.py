@@ -1,0 +1,47 @@
+"""Public catalog API: the published directory for integrations and the applicant front end."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog import selectors
+from catalog.serializers import ItemFilterSerializer, ItemSerializer, ItemSummarySerializer, VersionQuerySerializer
+from hall.errors import OutsideScope
+
+
+class ItemPagination(PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class ItemListView(APIView):
+    """Published items, filtered by ``q`` (Chinese text or pinyin initials), department, type, theme."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(parameters=[ItemFilterSerializer], responses={200: ItemSummarySerializer(many=True)})
+    def get(self, request):
+        filters = ItemFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        items = selectors.search_items(**filters.validated_data)
+        paginator = ItemPagination()
+        page = paginator.paginate_queryset(items, request, view=self)
+        return paginator.get_paginated_response(ItemSummarySerializer(page, many=True).data)
+
+
+class ItemDetailView(APIView):
+    """The current published version of an item, or ``?version=N`` for a historic one."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(parameters=[OpenApiParameter("version", int, required=False)], responses={200: ItemSerializer})
+    def get(self, request, code: str):
+        query = VersionQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        version = selectors.item_version(code, query.validated_data.get("version"))
+        if version is None:
+            raise OutsideScope("没有这个事项或版本。")
+        return Response(ItemSerializer(version).data)

@@ -1,0 +1,138 @@
+"""The item shape of DESIGN.md (API), plus more fields."""
+
+from rest_framework import serializers
+
+from catalog.models import Item, ItemType, ItemVersion
+
+
+class DepartmentRef(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class MaterialSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    required = serializers.BooleanField()
+    condition = serializers.CharField()
+    form = serializers.CharField()
+    copies = serializers.IntegerField()
+    source = serializers.CharField()
+    source_note = serializers.CharField()
+    e_licence = serializers.BooleanField()
+
+
+class FeeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    amount_fen = serializers.IntegerField(allow_null=True)
+    rule = serializers.CharField()
+    basis = serializers.CharField()
+
+    def to_representation(self, fee):
+        data = super().to_representation(fee)
+        if fee.amount_fen is None:
+            data.pop("amount_fen")
+        else:
+            data.pop("rule")
+        return data
+
+
+class StepSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    role = serializers.CharField()
+    days = serializers.IntegerField()
+
+
+class FieldSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    type = serializers.CharField()
+    required = serializers.BooleanField()
+    choices = serializers.ListField(child=serializers.CharField())
+
+
+def _channels(version: ItemVersion) -> list[str]:
+    return [n for n, on in (("window", version.channel_window), ("online", version.channel_online),
+                            ("express", version.channel_express)) if on]  # fmt: skip
+
+
+class ItemSummarySerializer(serializers.Serializer):
+    """One row of the item list."""
+
+    def to_representation(self, item: Item):
+        version = item.current_version
+        return {
+            "code": item.code,
+            "name": item.name,
+            "department": {"code": item.department.code, "name": item.department.name},
+            "type": item.type,
+            "type_name": item.get_type_display(),
+            "status": item.status,
+            "version": version.number,
+            "statutory_days": version.statutory_days,
+            "committed_days": version.committed_days,
+            "handling_kind": version.handling_kind,
+            "joint": version.joint,
+            "charges_fees": version.charges_fees,
+            "channels": _channels(version),
+            "visits": version.visits,
+            "holiday_service": version.holiday_service,
+        }
+
+
+class ItemSerializer(serializers.Serializer):
+    """An item as one published version shows it (the item shape of DESIGN.md, and more)."""
+
+    def to_representation(self, version: ItemVersion):
+        item = version.item
+        return {
+            "code": item.code,
+            "name": item.name,
+            "department": {"code": item.department.code, "name": item.department.name},
+            "type": item.type,
+            "type_name": ItemType(item.type).label,
+            "level": item.level,
+            "status": item.status,
+            "delegated_to": [{"code": d.code, "name": d.name} for d in item.delegated_to.all()],
+            "themes": [t.code for t in item.themes.all()],
+            "version": version.number,
+            "version_state": version.state,
+            "published_at": version.published_at,
+            "legal_basis": version.legal_basis,
+            "implementing_body": version.implementing_body,
+            "conditions": version.conditions,
+            "statutory_days": version.statutory_days,
+            "committed_days": version.committed_days,
+            "handling_kind": version.handling_kind,
+            "joint": version.joint,
+            "joint_departments": [{"code": d.code, "name": d.name} for d in version.joint_departments.all()],
+            "result_name": version.result_name,
+            "result_type": version.result_type,
+            "channels": _channels(version),
+            "visits": version.visits,
+            "holiday_service": version.holiday_service,
+            "tell_and_commit": version.tell_and_commit,
+            "intermediary_services": version.intermediary_services,
+            "consult_phone": version.consult_phone,
+            "complaint_phone": version.complaint_phone,
+            "office_hours": version.office_hours,
+            "location": version.location,
+            "charges_fees": version.charges_fees,
+            "materials": MaterialSerializer(version.materials.all(), many=True).data,
+            "fees": FeeSerializer(version.fees.all(), many=True).data,
+            "steps": StepSerializer(version.steps.all(), many=True).data,
+            "form_fields": FieldSerializer(version.fields.all(), many=True).data,
+        }
+
+
+class ItemFilterSerializer(serializers.Serializer):
+    q = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    department = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    type = serializers.ChoiceField(choices=ItemType.choices, required=False, allow_blank=True)
+    theme = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    audience = serializers.ChoiceField(choices=["person", "legal"], required=False, allow_blank=True)
+
+
+class VersionQuerySerializer(serializers.Serializer):
+    version = serializers.IntegerField(required=False, min_value=1, max_value=100000)
