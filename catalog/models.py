@@ -85,7 +85,7 @@ class Item(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["department__sort_order", "code"]
+        ordering = ["code"]
         verbose_name = "事项"
         verbose_name_plural = "事项"
         indexes = [models.Index(fields=["status", "department"]), models.Index(fields=["status", "type"])]

@@ -51,8 +51,8 @@ def search_items(
         items = items.filter(for_legal=True)
     if terms:
         name_hit = Case(When(name__contains=terms[0], then=Value(0)), default=Value(1), output_field=IntegerField())
-        return items.annotate(name_rank=name_hit).order_by("name_rank", "department__sort_order", "code")
-    return items.order_by("department__sort_order", "code")
+        return items.annotate(name_rank=name_hit).order_by("name_rank", "code")
+    return items.order_by("code")  # codes start with the department code; the unique index serves LIMIT
 
 
 def version_with_parts(queryset=None) -> QuerySet[ItemVersion]:
