@@ -1,1 +1,359 @@
-"""Models of the approvals app (built by its issue)."""
+"""Applications (办件) and their workflow under the Administrative Licensing Law's clock.
+
+The workflow is one table of django-fsm transitions on ``Application`` (docs/workflow.md draws it).
+Transitions are thin: they check conditions and move the state; ``approvals.services`` owns the
+transaction, permissions, the clock, the audit ``Event`` and notifications.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from catalog.models import Item, ItemVersion, MaterialRequirement
+from hall.models import Department
+
+
+class State(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    SUBMITTED = "submitted", "已提交"
+    CORRECTION_REQUESTED = "correction_requested", "待补正"
+    ACCEPTED = "accepted", "已受理"
+    UNDER_REVIEW = "under_review", "审查中"
+    SUSPENDED = "suspended", "特别程序中"
+    DECIDED = "decided", "已决定"
+    DELIVERED = "delivered", "已送达"
+    REJECTED = "rejected", "不予受理"
+    WITHDRAWN = "withdrawn", "已撤回"
+    TERMINATED = "terminated", "已终止"
+
+
+BEFORE_DECISION = [
+    State.DRAFT, State.SUBMITTED, State.CORRECTION_REQUESTED, State.ACCEPTED, State.UNDER_REVIEW, State.SUSPENDED,
+]  # fmt: skip
+OPEN_STATES = [State.SUBMITTED, State.CORRECTION_REQUESTED, State.ACCEPTED, State.UNDER_REVIEW, State.SUSPENDED,
+               State.DECIDED]  # fmt: skip
+
+
+class Procedure(models.TextChoices):
+    """Special procedures whose time is not counted (行政许可法 art. 45)."""
+
+    HEARING = "hearing", "听证"
+    TENDERING = "tendering", "招标"
+    AUCTION = "auction", "拍卖"
+    TESTING = "testing", "检验检测"
+    INSPECTION = "inspection", "检测"
+    QUARANTINE = "quarantine", "检疫"
+    APPRAISAL = "appraisal", "鉴定"
+    EXPERT_REVIEW = "expert_review", "专家评审"
+
+
+def new_query_code() -> str:
+    """8 characters, no look-alikes: printed on the receipt for the public progress page."""
+    return "".join(secrets.choice("23456789ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(8))
+
+
+def required_materials_present(case: "Application") -> bool:
+    """Every required material of the filed version has a current upload (art. 32: complete)."""
+    required = case.item_version.materials.filter(required=True).values_list("pk", flat=True)
+    present = case.materials.filter(superseded=False).values_list("requirement_id", flat=True)
+    return set(required) <= set(present)
+
+
+class Application(ConcurrentTransitionMixin, models.Model):
+    """A case (办件): one application for one item version, from filing to delivery."""
+
+    class Channel(models.TextChoices):
+        ONLINE = "online", "网上申报"
+        WINDOW = "window", "窗口申报"
+        EXPRESS = "express", "快递申报"
+
+    class ApplicantType(models.TextChoices):
+        PERSON = "person", "自然人"
+        ORGANISATION = "organisation", "法人或其他组织"
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved", "准予许可"
+        DENIED = "denied", "不予许可"
+
+    class Delivery(models.TextChoices):
+        WINDOW = "window", "窗口领取"
+        EXPRESS = "express", "邮寄送达"
+        ELECTRONIC = "electronic", "电子送达"
+
+    number = models.CharField("办件编号", max_length=40, unique=True)
+    query_code = models.CharField("查询码", max_length=8, default=new_query_code)
+    item = models.ForeignKey(Item, verbose_name="事项", on_delete=models.PROTECT, related_name="applications")
+    item_version = models.ForeignKey(ItemVersion, verbose_name="事项版本", on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(Department, verbose_name="承办部门", on_delete=models.PROTECT, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="申请账号", on_delete=models.PROTECT, related_name="applications"
+    )
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField("申报渠道", max_length=10, choices=Channel.choices, default=Channel.ONLINE)
+
+    applicant_type = models.CharField("申请人类型", max_length=12, choices=ApplicantType.choices)
+    applicant_name = models.CharField("申请人", max_length=100)
+    applicant_id_number = models.CharField("证件号码", max_length=18)
+    applicant_phone = models.CharField("联系电话", max_length=20)
+    applicant_address = models.CharField("联系地址", max_length=200, blank=True)
+    # 行政许可法 art. 29: an agent may apply on the applicant's behalf, with an authorisation.
+    agent_name = models.CharField("代理人", max_length=50, blank=True)
+    agent_id_number = models.CharField("代理人证件号码", max_length=18, blank=True)
+    agent_phone = models.CharField("代理人电话", max_length=20, blank=True)
+    agent_authorisation = models.CharField("授权委托书编号/说明", max_length=200, blank=True)
+    form_data = models.JSONField("申请表", default=dict, blank=True)
+
+    state = FSMField("状态", default=State.DRAFT, choices=State.choices, protected=True)
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="当前承办人", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    received_at = models.DateTimeField("材料接收时间", null=True, blank=True)
+    correction_round = models.PositiveSmallIntegerField("补正轮次", default=0)
+    accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="受理人（首办负责人）", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+    deemed_accepted = models.BooleanField("视为受理", default=False)
+    decided_at = models.DateTimeField("决定时间", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decision = models.CharField("决定", max_length=10, choices=Decision.choices, blank=True)
+    decision_reason = models.TextField("决定理由", blank=True)
+    delivered_at = models.DateTimeField("送达时间", null=True, blank=True)
+    delivery_method = models.CharField("送达方式", max_length=10, choices=Delivery.choices, blank=True)
+    tracking_number = models.CharField("快递单号", max_length=40, blank=True)
+    closed_reason = models.TextField("不予受理/终止理由", blank=True)
+
+    # The legal clock: inputs …
+    clock_start = models.DateField("计时起算日", null=True, blank=True)
+    decision_days = models.PositiveSmallIntegerField("承诺时限", default=0)
+    extension_days = models.PositiveSmallIntegerField("延长天数", default=0)
+    extension_reason = models.TextField("延期理由", blank=True)
+    suspended_days = models.PositiveSmallIntegerField("特别程序天数", default=0)
+    suspended_at = models.DateTimeField("特别程序开始", null=True, blank=True)
+    # … and stored instants, indexed for the supervision scans.
+    accept_due = models.DateTimeField("受理期限", null=True, blank=True)
+    correction_notice_due = models.DateTimeField("补正告知期限", null=True, blank=True)
+    decision_due = models.DateTimeField("办结期限", null=True, blank=True)
+    decision_yellow_at = models.DateTimeField("黄色预警时间", null=True, blank=True)
+    delivery_due = models.DateTimeField("送达期限", null=True, blank=True)
+    deadline_provisional = models.BooleanField("期限暂定", default=False)
+
+    class Meta:
+        verbose_name = "办件"
+        verbose_name_plural = "办件"
+        indexes = [
+            models.Index(fields=["department", "state", "decision_due"], name="case_dept_queue"),
+            models.Index(fields=["owner", "-created_at"], name="case_owner"),
+            models.Index(fields=["state", "accept_due"], name="case_accept_due"),
+            models.Index(fields=["state", "decision_due"], name="case_decision_due"),
+            models.Index(fields=["state", "decision_yellow_at"], name="case_decision_yellow"),
+            models.Index(fields=["state", "delivery_due"], name="case_delivery_due"),
+            models.Index(fields=["deadline_provisional"], name="case_provisional",
+                         condition=models.Q(deadline_provisional=True)),
+        ]  # fmt: skip
+
+    def __str__(self):
+        return self.number
+
+    # --- the workflow (DESIGN.md; docs/workflow.md) -------------------------------------------
+    @transition(field=state, source=State.DRAFT, target=State.SUBMITTED)
+    def submit(self):
+        self.submitted_at = timezone.now()
+
+    @transition(field=state, source=State.CORRECTION_REQUESTED, target=State.SUBMITTED)
+    def resubmit(self):
+        """After a correction the count restarts from the new receipt (限时办结)."""
+
+    @transition(field=state, source=State.SUBMITTED, target=State.CORRECTION_REQUESTED)
+    def request_correction(self):
+        """One notice per round listing every deficiency (art. 32)."""
+
+    @transition(field=state, source=State.SUBMITTED, target=State.ACCEPTED, conditions=[required_materials_present])
+    def accept(self):
+        pass
+
+    @transition(field=state, source=State.SUBMITTED, target=State.REJECTED)
+    def reject_intake(self):
+        pass
+
+    @transition(field=state, source=State.ACCEPTED, target=State.UNDER_REVIEW)
+    def start_review(self):
+        pass
+
+    @transition(field=state, source=State.UNDER_REVIEW, target=State.SUSPENDED)
+    def suspend(self):
+        """Hearing, testing, expert review … the clock stops (art. 45)."""
+
+    @transition(field=state, source=State.SUSPENDED, target=State.UNDER_REVIEW)
+    def resume(self):
+        pass
+
+    @transition(field=state, source=State.UNDER_REVIEW, target=None)
+    def extend(self):
+        """Once, ≤ 10 working days (≤ 15 for joint items), approver only (art. 42)."""
+
+    @transition(field=state, source=State.UNDER_REVIEW, target=State.DECIDED)
+    def approve(self):
+        pass
+
+    @transition(field=state, source=State.UNDER_REVIEW, target=State.DECIDED)
+    def deny(self):
+        pass
+
+    @transition(field=state, source=State.DECIDED, target=State.DELIVERED)
+    def deliver(self):
+        pass
+
+    @transition(field=state, source=BEFORE_DECISION, target=State.WITHDRAWN)
+    def withdraw(self):
+        pass
+
+    @transition(field=state, source=[s for s in BEFORE_DECISION if s != State.DRAFT], target=State.TERMINATED)
+    def terminate(self):
+        pass
+
+
+class NumberSequence(models.Model):
+    """Per-department, per-day counters for human-readable case numbers (ZRZYJ-20261123-0007)."""
+
+    key = models.CharField(max_length=40, primary_key=True)
+    value = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.key}={self.value}"
+
+
+class Event(models.Model):
+    """Append-only audit row, one per transition: the case's timeline (on PostgreSQL a trigger
+    rejects UPDATE and DELETE, whoever tries)."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=30)
+    from_state = models.CharField(max_length=30)
+    to_state = models.CharField(max_length=30)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_role = models.CharField(max_length=20, blank=True)
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = "办件日志"
+        verbose_name_plural = "办件日志"
+        indexes = [models.Index(fields=["application", "at"])]
+
+    def __str__(self):
+        return f"{self.application_id} {self.action} {self.from_state}→{self.to_state}"
+
+
+class CorrectionNotice(models.Model):
+    """补正材料通知书: one per submission round, listing every deficiency at once (art. 32)."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="correction_notices")
+    round = models.PositiveSmallIntegerField()
+    reason = models.TextField(blank=True)
+    issued_at = models.DateTimeField(default=timezone.now)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["application", "round"], name="one_correction_notice_per_round")]
+
+    def __str__(self):
+        return f"{self.application_id} 第{self.round}轮补正"
+
+
+class CorrectionItem(models.Model):
+    notice = models.ForeignKey(CorrectionNotice, on_delete=models.CASCADE, related_name="items")
+    requirement = models.ForeignKey(MaterialRequirement, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=300)
+
+    def __str__(self):
+        return self.reason
+
+
+class Suspension(models.Model):
+    """A special procedure (特别程序) during review; its working days are not counted (art. 45)."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="suspensions")
+    procedure = models.CharField(max_length=20, choices=Procedure.choices)
+    reason = models.TextField()
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    working_days = models.PositiveSmallIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.get_procedure_display()} {self.started_at:%Y-%m-%d}"
+
+
+def material_path(instance: "Material", filename: str) -> str:
+    """Non-guessable storage name; the original name is kept in the row, never in the path."""
+    return f"cases/{timezone.now():%Y/%m}/{secrets.token_urlsafe(24)}"
+
+
+class Material(models.Model):
+    """An uploaded (or reused) file for one material requirement; replaced versions are kept."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="materials")
+    requirement = models.ForeignKey(MaterialRequirement, on_delete=models.PROTECT, related_name="+")
+    file = models.FileField(upload_to=material_path, max_length=200)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    revision = models.PositiveSmallIntegerField(default=1)
+    superseded = models.BooleanField(default=False)
+    reused_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["requirement_id", "-revision"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "requirement"], condition=models.Q(superseded=False),
+                name="one_current_material_per_requirement",
+            )
+        ]  # fmt: skip
+
+    def __str__(self):
+        return self.original_name
+
+
+class IdempotencyKey(models.Model):
+    """``Idempotency-Key`` of an application create: the same key by the same user returns the same case."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="unique_idempotency_key")]
+
+    def __str__(self):
+        return self.key
+
+
+class ApplicationUserObjectPermission(UserObjectPermissionBase):
+    """django-guardian grant on one case (direct foreign key): a co-department reviewer, a backup."""
+
+    content_object = models.ForeignKey(Application, on_delete=models.CASCADE)
+
+
+class ApplicationGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Application, on_delete=models.CASCADE)

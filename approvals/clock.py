@@ -1,0 +1,65 @@
+"""The legal clock of a case, computed only with ``hall.calendar`` and stored as instants.
+
+- receipt: acceptance or the one-time correction notice is due within 5 working days (art. 32);
+- decision: ``clock_start`` + committed limit + extension + suspended working days (arts. 42, 45);
+- yellow warning: the last fifth of the decision period, at least its last working day;
+- delivery: 10 working days after the decision (art. 44).
+"""
+
+import math
+from datetime import datetime
+
+from django.utils import timezone
+
+from hall import calendar
+
+ACCEPTANCE_DAYS = 5  # art. 32
+DELIVERY_DAYS = 10  # art. 44
+
+
+def start_of_day(d) -> datetime:
+    return datetime(d.year, d.month, d.day, tzinfo=calendar.SHANGHAI)
+
+
+def set_receipt_clock(case, at: datetime) -> None:
+    """Materials received at ``at``: acceptance or a correction notice is due in 5 working days."""
+    case.received_at = at
+    due = calendar.deadline_instant(at, ACCEPTANCE_DAYS)
+    case.accept_due = case.correction_notice_due = due
+    case.deadline_provisional = calendar.span_is_provisional(calendar.local_date(at), due.date())
+
+
+def set_decision_clock(case) -> None:
+    """Recompute ``decision_due`` and ``decision_yellow_at`` from the stored inputs."""
+    period = case.decision_days + case.extension_days + case.suspended_days
+    due_day = calendar.deadline_date(case.clock_start, period)
+    case.decision_due = calendar.end_of_day(due_day)
+    last_fifth = max(1, math.ceil(period / 5))
+    yellow_day = calendar.deadline_date(case.clock_start, max(period - last_fifth + 1, 0))
+    case.decision_yellow_at = start_of_day(yellow_day)
+    case.deadline_provisional = calendar.span_is_provisional(case.clock_start, due_day)
+
+
+def set_delivery_clock(case, decided_at: datetime) -> None:
+    due = calendar.deadline_instant(decided_at, DELIVERY_DAYS)
+    case.delivery_due = due
+    case.deadline_provisional = case.deadline_provisional or calendar.is_provisional(due.date())
+
+
+def suspended_working_days(started_at: datetime, ended_at: datetime) -> int:
+    """Working days after the day the procedure started, up to and including the day it ended."""
+    return max(calendar.working_days_between(calendar.local_date(started_at), calendar.local_date(ended_at)), 0)
+
+
+def recompute(case) -> None:
+    """After a calendar change: the same inputs on the new calendar (open cases only)."""
+    if case.received_at and case.accepted_at is None:
+        set_receipt_clock(case, case.received_at)
+    if case.clock_start is not None and case.decided_at is None:
+        set_decision_clock(case)
+    if case.decided_at is not None and case.delivered_at is None:
+        set_delivery_clock(case, case.decided_at)
+
+
+def now() -> datetime:
+    return timezone.now()

@@ -1,0 +1,93 @@
+"""Validation of what an applicant files: identity numbers (GB 11643, GB 32100) and the item's form."""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from stdnum.cn import ric, uscc
+from stdnum.exceptions import ValidationError as StdnumError
+
+from catalog.models import FormField, ItemVersion
+from hall.models import mobile_validator
+
+
+def clean_id_number(kind: str, number: str) -> str:
+    """An 18-digit resident ID (checksum) for persons, a unified social credit code for organisations."""
+    number = (number or "").strip().upper()
+    try:
+        return ric.validate(number) if kind == "person" else uscc.validate(number)
+    except StdnumError as exc:
+        label = "居民身份证号码" if kind == "person" else "统一社会信用代码"
+        raise ValidationError(f"{label}无效（{exc}）。") from exc
+
+
+def clean_party(data: dict, *, prefix: str, person_only: bool = False) -> dict:
+    """Applicant or agent details; errors keyed ``applicant.id_number`` etc."""
+    errors = {}
+    kind = "person" if person_only else data.get("type")
+    if kind not in ("person", "organisation"):
+        errors[f"{prefix}.type"] = ["须为 person 或 organisation。"]
+    name = str(data.get("name") or "").strip()
+    if not name or len(name) > 100:
+        errors[f"{prefix}.name"] = ["请填写姓名或名称（不超过 100 字）。"]
+    phone = str(data.get("phone") or "").strip()
+    try:
+        mobile_validator(phone)
+    except ValidationError as exc:
+        errors[f"{prefix}.phone"] = exc.messages
+    id_number = ""
+    if kind in ("person", "organisation"):
+        try:
+            id_number = clean_id_number(kind, str(data.get("id_number") or ""))
+        except ValidationError as exc:
+            errors[f"{prefix}.id_number"] = exc.messages
+    address = str(data.get("address") or "").strip()[:200]
+    if errors:
+        raise ValidationError(errors)
+    return {"type": kind, "name": name, "id_number": id_number, "phone": phone, "address": address}
+
+
+def _clean_value(field: FormField, value):
+    if field.type == FormField.Type.NUMBER:
+        try:
+            return float(value) if "." in str(value) else int(value)
+        except (TypeError, ValueError):
+            raise ValidationError("请输入数字。") from None
+    if field.type == FormField.Type.DATE:
+        try:
+            return date.fromisoformat(str(value)).isoformat()
+        except ValueError:
+            raise ValidationError("请输入 YYYY-MM-DD 格式的日期。") from None
+    value = str(value).strip()
+    if len(value) > 2000:
+        raise ValidationError("内容过长（不超过 2000 字）。")
+    if field.type == FormField.Type.CHOICE and value not in field.choices:
+        raise ValidationError(f"请从 {'、'.join(field.choices)} 中选择。")
+    if field.type == FormField.Type.PHONE:
+        mobile_validator(value)
+    if field.type == FormField.Type.ID_NUMBER:
+        value = clean_id_number("person", value)
+    return value
+
+
+def clean_form(version: ItemVersion, data) -> dict:
+    """The item version's application form: required fields present, types right, unknown keys refused."""
+    if not isinstance(data, dict):
+        raise ValidationError({"form": ["申请表须为对象。"]})
+    fields = {f.name: f for f in version.fields.all()}
+    errors, cleaned = {}, {}
+    for name in data:
+        if name not in fields:
+            errors[f"form.{name}"] = ["本事项申请表没有这个字段。"]
+    for name, field in fields.items():
+        value = data.get(name)
+        if value in (None, ""):
+            if field.required:
+                errors[f"form.{name}"] = [f"请填写{field.label}。"]
+            continue
+        try:
+            cleaned[name] = _clean_value(field, value)
+        except ValidationError as exc:
+            errors[f"form.{name}"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    return cleaned

@@ -1,0 +1,79 @@
+"""Who may see and act on a case. Outside one's scope a case does not exist (404, never 403)."""
+
+from django.db.models import Q, QuerySet
+
+from approvals.models import Application, ApplicationUserObjectPermission
+from hall.errors import NotPermitted, OutsideScope
+from hall.models import StaffMembership, User
+from hall.roles import DEPARTMENT_ROLES, Role
+
+# Which role performs which transition (DESIGN.md, API: "who acts").
+ACTION_ROLES = {
+    "accept": Role.CLERK,
+    "request_correction": Role.CLERK,
+    "reject_intake": Role.CLERK,
+    "deliver": Role.CLERK,
+    "start_review": Role.REVIEWER,
+    "suspend": Role.REVIEWER,
+    "resume": Role.REVIEWER,
+    "approve": Role.APPROVER,
+    "deny": Role.APPROVER,
+    "extend": Role.APPROVER,
+    "terminate": Role.APPROVER,
+}
+APPLICANT_ACTIONS = {"submit", "resubmit", "withdraw"}
+
+
+def _department_ids(user: User, roles=DEPARTMENT_ROLES) -> QuerySet:
+    return StaffMembership.objects.filter(user=user, role__in=roles).values("department_id")
+
+
+def visible_cases(user: User) -> QuerySet[Application]:
+    """Applicants: their own cases (an agent: the cases it filed). Staff: their departments' cases,
+    joint cases of their departments, and cases granted to them by object permission (guardian).
+    Supervisors: every case (read only)."""
+    cases = Application.objects.all()
+    if not user.is_authenticated:
+        return cases.none()
+    if user.has_role(Role.SUPERVISOR) or user.is_superuser:
+        return cases
+    scope = Q(owner=user) | Q(filed_by=user)
+    if user.role_names & set(DEPARTMENT_ROLES):
+        departments = _department_ids(user)
+        scope |= Q(department__in=departments) | Q(item_version__joint_departments__in=departments)
+        scope |= Q(pk__in=ApplicationUserObjectPermission.objects.filter(user=user).values("content_object_id"))
+        return cases.filter(scope).distinct()
+    return cases.filter(scope)
+
+
+def case_for(user: User, number: str, queryset: QuerySet | None = None) -> Application:
+    queryset = queryset if queryset is not None else visible_cases(user)
+    case = queryset.filter(number=number).first()
+    if case is None:
+        raise OutsideScope("没有这个办件。")
+    return case
+
+
+def is_staff_of(user: User, case: Application, role: str) -> bool:
+    if not user.has_role(role):
+        return False
+    if StaffMembership.objects.filter(user=user, department_id=case.department_id, role=role).exists():
+        return True
+    if ApplicationUserObjectPermission.objects.filter(user=user, content_object=case).exists():
+        return True
+    return (
+        role == Role.REVIEWER
+        and case.item_version.joint_departments.filter(memberships__user=user, memberships__role=role).exists()
+    )
+
+
+def ensure_may(user: User, case: Application, action: str) -> str:
+    """The role the user acts in; NotPermitted (403) if the user sees the case but may not act."""
+    if action in APPLICANT_ACTIONS:
+        if case.owner_id == user.pk or case.filed_by_id == user.pk:
+            return Role.AGENT if user.has_role(Role.AGENT) and case.owner_id == user.pk else Role.APPLICANT
+        raise NotPermitted("只有申请人本人（或其代理人）可以执行此操作。")
+    role = ACTION_ROLES[action]
+    if not is_staff_of(user, case, role):
+        raise NotPermitted(f"此操作须由本部门{role.label}办理。")
+    return role
