@@ -37,6 +37,7 @@ def test_filesystem_broker_needs_no_server(tmp_path):
     app.conf.broker_transport_options = {
         "data_folder_in": str(tmp_path),
         "data_folder_out": str(tmp_path),
+        "control_folder": str(tmp_path / "control"),
         "polling_interval": 0.05,
     }
     app.conf.task_ignore_result = True
