@@ -1,3 +1,4 @@
+from hall.notify import unread_count
 from hall.roles import Role
 
 
@@ -5,8 +6,10 @@ def hall(request):
     """Navigation for the four personas: which sections this user may open."""
     user = getattr(request, "user", None)
     roles = user.role_names if user is not None and user.is_authenticated else frozenset()
+    authenticated = user is not None and user.is_authenticated
     return {
         "hall_name": "行政服务中心",
+        "unread": (lambda: unread_count(user)) if authenticated else 0,
         "nav": {
             "applicant": bool(roles & {Role.APPLICANT, Role.AGENT}),
             "staff": bool(roles & {Role.CLERK, Role.REVIEWER, Role.APPROVER, Role.CASHIER}),

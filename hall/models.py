@@ -213,3 +213,26 @@ class DepartmentUserObjectPermission(UserObjectPermissionBase):
 
 class DepartmentGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Department, on_delete=models.CASCADE)
+
+
+class Notification(models.Model):
+    """An in-app message (站内信), also sent by email and SMS after commit through Celery."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField("类型", max_length=40)
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容", blank=True)
+    url = models.CharField("链接", max_length=200, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    sms_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "消息"
+        verbose_name_plural = "消息"
+        indexes = [models.Index(fields=["user", "read_at", "-created_at"], name="notification_inbox")]
+
+    def __str__(self):
+        return self.title

@@ -140,6 +140,7 @@ BEAT_INTERVAL_SECONDS = env.int("BEAT_INTERVAL_SECONDS", default=60)
 BEAT_HEARTBEAT_MAX_AGE = env.int("BEAT_HEARTBEAT_MAX_AGE", default=3 * BEAT_INTERVAL_SECONDS)
 CELERY_BEAT_SCHEDULE = {
     "beat-heartbeat": {"task": "hall.tasks.beat_heartbeat", "schedule": BEAT_INTERVAL_SECONDS},
+    "resend-notifications": {"task": "hall.tasks.resend_pending_notifications", "schedule": 600},
 }
 
 # --- Auth, sessions, login throttling ------------------------------------------------------------
@@ -194,6 +195,7 @@ EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+SMS_BACKEND = env.str("SMS_BACKEND", default="hall.sms.LoggingBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="行政服务中心 <noreply@hall.local>")
 
 # --- Payments --------------------------------------------------------------------------------------

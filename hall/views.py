@@ -1,13 +1,25 @@
 """Pages of the hall: home, login, error pages."""
 
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
+from django.utils import timezone
 from django.views.decorators.csrf import requires_csrf_token
 
 from hall.errors import json_error
 from hall.forms import LoginForm
+from hall.models import Notification
+
+
+@login_required
+def inbox(request):
+    """站内信: the user's messages, newest first; opening the page marks them read."""
+    messages = Notification.objects.filter(user=request.user)[:100]
+    page = render(request, "hall/inbox.html", {"notes": list(messages)})
+    Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    return page
 
 
 def home(request):

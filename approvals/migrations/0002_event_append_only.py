@@ -24,7 +24,7 @@ DROP FUNCTION IF EXISTS approvals_event_append_only();
 
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
+        schema_editor.execute(CREATE, params=None)  # the body contains a literal %
 
 
 def backwards(apps, schema_editor):
