@@ -93,6 +93,8 @@ def start_draft(*, item: Item, by: User) -> ItemVersion:
     """Edit an item: a new draft version copied from the current one (published versions never change)."""
     with transaction.atomic():
         item = _locked(item)
+        if item.status in (Item.Status.CANCELLED, Item.Status.CONVERTED):
+            raise Conflict("已取消或已改为备案的事项不能再修订。")
         if item.versions.filter(state__in=OPEN_STATES).exists():
             raise Conflict("该事项已有未发布的草稿或待审核版本，请先完成或撤回。")
         latest = item.versions.order_by("-number").first()
@@ -122,6 +124,7 @@ def return_to_draft(*, version: ItemVersion, by: User, reason: str) -> ItemVersi
     if not reason.strip():
         raise ValidationError({"reason": "请说明退回理由。"})
     with transaction.atomic():
+        _locked(version.item)
         version = ItemVersion.objects.select_for_update().get(pk=version.pk)
         if version.state != ItemVersion.State.IN_REVIEW:
             raise Conflict("只有待审核的版本可以退回。")
@@ -129,6 +132,20 @@ def return_to_draft(*, version: ItemVersion, by: User, reason: str) -> ItemVersi
         version.save(update_fields=["state"])
         audit.record("catalog.return_to_draft", version, actor=by, reason=reason)
     return version
+
+
+def discard_draft(*, version: ItemVersion, by: User) -> None:
+    """Throw away an unpublished draft (or a version in review) with its parts; published ones stay."""
+    with transaction.atomic():
+        _locked(version.item)
+        version = ItemVersion.objects.select_for_update().get(pk=version.pk)
+        if version.state not in OPEN_STATES:
+            raise Conflict("已发布的版本不能删除。")
+        number, item = version.number, version.item
+        for model in PARTS:
+            model.objects.filter(version=version).delete()
+        version.delete()
+        audit.record("catalog.discard_draft", item, actor=by, number=number)
 
 
 def publish_version(
@@ -252,8 +269,11 @@ def note_merge_or_split(
     """合并/拆分: recorded and published as a change linking the items concerned."""
     if action not in (CatalogChange.Action.MERGE, CatalogChange.Action.SPLIT):
         raise ValidationError({"action": "只能记录合并或拆分。"})
+    if not related or any(other.pk == item.pk for other in related):
+        raise ValidationError({"related": "请选择与本事项合并或拆分出的其他事项。"})
     _decision(document, decided_on)
     with transaction.atomic():
+        _locked(item)
         change = CatalogChange.objects.create(
             item=item, action=action, document=document, decided_on=decided_on, note=note, by=by
         )

@@ -157,3 +157,24 @@ def test_merge_is_recorded_as_a_public_change(admins):
         item=a, action="merge", related=[b], document="区审改办〔2026〕2号", decided_on=date(2026, 3, 1), by=author
     )
     assert change.get_action_display() == "合并"
+
+
+def test_a_draft_can_be_discarded_but_not_a_published_version(admins):
+    author, _ = admins
+    item = fee_item()
+    draft = services.start_draft(item=item, by=author)
+    services.discard_draft(version=draft, by=author)
+    assert not ItemVersion.objects.filter(pk=draft.pk).exists()
+    with pytest.raises(Conflict):
+        services.discard_draft(version=item.current_version, by=author)
+    services.start_draft(item=item, by=author)  # the slot is free again
+
+
+def test_merge_needs_other_items(admins):
+    author, _ = admins
+    item = fee_item()
+    for related in ([], [item]):
+        with pytest.raises(ValidationError):
+            services.note_merge_or_split(
+                item=item, action="merge", related=related, document="x", decided_on=date(2026, 1, 1), by=author
+            )
