@@ -40,7 +40,8 @@ def search_items(
             match |= Q(pinyin_initials__startswith=term) | Q(pinyin_initials__contains=term)
         items = items.filter(match)
     if department:
-        items = items.filter(Q(department__code=department) | Q(delegated_to__code=department)).distinct()
+        delegated = Item.delegated_to.through.objects.filter(department__code=department).values("item_id")
+        items = items.filter(Q(department__code=department) | Q(pk__in=delegated))
     if type:
         items = items.filter(type=type)
     if theme:
