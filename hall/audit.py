@@ -1,5 +1,9 @@
 """Audit trail for administrative changes (calendar, catalog, staff). Case events live in approvals."""
 
+import ipaddress
+
+from django.conf import settings
+
 from hall.models import AuditEntry
 
 
@@ -10,6 +14,15 @@ def record(action: str, target: object, *, actor=None, ip: str | None = None, **
 
 
 def client_ip(request) -> str | None:
-    """The client address as the hall's front proxy reports it (first hop of X-Forwarded-For)."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return (forwarded.split(",")[0].strip() or None) if forwarded else request.META.get("REMOTE_ADDR")
+    """The client address: the first X-Forwarded-For hop when the hall sits behind its proxy
+    (TRUST_X_FORWARDED_PROTO), else REMOTE_ADDR; anything that is not an IP address is ignored."""
+    candidates = []
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        candidates.append(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip())
+    candidates.append(request.META.get("REMOTE_ADDR", ""))
+    for candidate in candidates:
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            continue
+    return None

@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from approvals import api as approvals_api
 from catalog import api as catalog_api
 from hall import api, health, views
 
@@ -12,6 +13,15 @@ api_v1 = [
     path("me", api.MeView.as_view(), name="api-me"),
     path("catalog/items", catalog_api.ItemListView.as_view(), name="api-catalog-items"),
     path("catalog/items/<str:code>", catalog_api.ItemDetailView.as_view(), name="api-catalog-item"),
+    path("applications", approvals_api.ApplicationsView.as_view(), name="api-applications"),
+    path("applications/<str:number>", approvals_api.ApplicationDetailView.as_view(), name="api-application"),
+    path("applications/<str:number>/materials", approvals_api.MaterialUploadView.as_view(), name="api-materials"),
+    path(
+        "applications/<str:number>/transitions/<str:name>",
+        approvals_api.TransitionView.as_view(),
+        name="api-transition",
+    ),
+    path("progress", approvals_api.ProgressView.as_view(), name="api-progress"),
 ]
 
 urlpatterns = [

@@ -1,0 +1,217 @@
+"""Applications API (DESIGN.md, API): file, upload, move through the workflow, read, follow progress.
+
+Views parse and shape; ``approvals.services`` decides. Every case is looked up through the caller's
+scope, so a case that is not theirs answers 404 like one that does not exist.
+"""
+
+import ipaddress
+import secrets
+
+from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from rest_framework import permissions, serializers, status, throttling
+from rest_framework.generics import GenericAPIView
+from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from approvals import selectors, services
+from approvals import serializers as s
+from approvals.models import Application, IdempotencyKey
+from approvals.scope import case_for
+from hall.audit import client_ip
+from hall.errors import NotPermitted, OutsideScope
+from hall.roles import Role
+
+ERRORS = {code: OpenApiResponse(description=text) for code, text in (
+    (400, "bad input: {error, detail, fields}"), (401, "not logged in"), (403, "role may not do this"),
+    (404, "absent or not yours"), (409, "conflicting or not-allowed transition"),
+)}  # fmt: skip
+
+# name → (service, body). Who may act is decided by the service (approvals.scope.ensure_may).
+TRANSITIONS = {
+    "submit": (services.submit_application, s.NoBodySerializer),
+    "resubmit": (services.resubmit_application, s.NoBodySerializer),
+    "withdraw": (services.withdraw_application, s.ReasonSerializer),
+    "accept": (services.accept_application, s.NoBodySerializer),
+    "request_correction": (services.request_correction, s.RequestCorrectionSerializer),
+    "reject_intake": (services.reject_intake, s.RejectIntakeSerializer),
+    "start_review": (services.start_review, s.NoBodySerializer),
+    "suspend": (services.suspend_for_procedure, s.SuspendSerializer),
+    "resume": (services.resume_review, s.NoBodySerializer),
+    "extend": (services.extend_deadline, s.ExtendSerializer),
+    "approve": (services.approve_application, s.ReasonSerializer),
+    "deny": (services.deny_application, s.ReasonSerializer),
+    "deliver": (services.deliver_result, s.DeliverSerializer),
+    "terminate": (services.terminate_application, s.ReasonSerializer),
+}
+
+
+def _ip(request) -> str | None:
+    """The client address for the audit Event, or None when the forwarded header is not an address."""
+    address = client_ip(request)
+    try:
+        return str(ipaddress.ip_address(address)) if address else None
+    except ValueError:
+        return None
+
+
+def _case_response(request, number: str, status_code=status.HTTP_200_OK) -> Response:
+    case = selectors.case_detail(request.user, number)
+    return Response(s.CaseSerializer(case, context={"request": request}).data, status=status_code)
+
+
+class CasePagination(CursorPagination):
+    """Newest first: ``-created_at`` then ``-id``, the one stable order of every list (owner index)."""
+
+    ordering = ("-created_at", "-id")
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class ApplicationsView(GenericAPIView):
+    """GET: the caller's cases (applicants, agents) or department queue (staff). POST: file an application."""
+
+    pagination_class = CasePagination
+    serializer_class = s.CaseRowSerializer
+
+    @extend_schema(parameters=[s.CaseFilterSerializer], responses={200: s.CaseRowSerializer(many=True), **ERRORS})
+    def get(self, request):
+        filters = s.CaseFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        cases = selectors.case_list(request.user, **filters.validated_data)
+        page = self.paginate_queryset(cases)
+        rows = s.CaseRowSerializer(page, many=True, context={"now": timezone.now()}).data
+        return self.get_paginated_response(rows)
+
+    @extend_schema(
+        request=s.ApplicationCreateSerializer,
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+                                     description="the same key from the same user returns the same case (≤100)")],
+        responses={201: s.CreatedSerializer, 200: s.CreatedSerializer, **ERRORS},
+    )  # fmt: skip
+    def post(self, request):
+        body = s.ApplicationCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        roles = request.user.role_names
+        party = roles & {Role.APPLICANT, Role.AGENT}
+        clerk = Role.CLERK in roles
+        channel = data.setdefault(
+            "channel", Application.Channel.WINDOW if clerk and not party else Application.Channel.ONLINE
+        )
+        # Applicants and agents file for themselves; staff only as the window clerk taking a walk-in.
+        if roles and not party and not (clerk and channel == Application.Channel.WINDOW):
+            raise NotPermitted("只有申请人、代办员或窗口工作人员（窗口申报）可以申报。")
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if len(key) > 100:
+            raise serializers.ValidationError({"Idempotency-Key": ["不超过 100 个字符。"]})
+        replay = bool(key) and IdempotencyKey.objects.filter(user=request.user, key=key).exists()
+        case = services.file_application(by=request.user, idempotency_key=key, **data)
+        body = s.CreatedSerializer(case).data
+        headers = {"Location": reverse("api-application", args=[case.number])}
+        return Response(body, status=status.HTTP_200_OK if replay else status.HTTP_201_CREATED, headers=headers)
+
+
+class ApplicationDetailView(APIView):
+    """The case shape: state, deadlines, materials (one row per requirement), timeline, fees."""
+
+    @extend_schema(responses={200: s.CaseSerializer, **ERRORS})
+    def get(self, request, number: str):
+        return _case_response(request, number)
+
+
+class MaterialUploadView(APIView):
+    """Upload a file for one material requirement (PDF, JPEG, PNG or OFD by content), or reuse (复用)
+    a material of an earlier case of the same account with ``material_id``."""
+
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(
+        request={"multipart/form-data": s.MaterialUploadSerializer, "application/json": s.MaterialUploadSerializer},
+        responses={
+            201: s.MaterialRowSerializer,
+            413: OpenApiResponse(description="larger than UPLOAD_MAX_MB"),
+            415: OpenApiResponse(description="not PDF, JPEG, PNG or OFD"),
+            **ERRORS,
+        },
+    )
+    def post(self, request, number: str):
+        case = case_for(request.user, number, queryset=selectors.scoped_cases(request.user))
+        body = s.MaterialUploadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        if "file" in data:
+            material = services.upload_material(
+                case_id=case.pk, by=request.user, requirement_id=data["requirement_id"], upload=data["file"]
+            )
+        else:
+            material = services.reuse_material(
+                case_id=case.pk, by=request.user, requirement_id=data["requirement_id"], material_id=data["material_id"]
+            )
+        case.refresh_from_db(fields=["state", "correction_round"])
+        row = s.material_row(case, material.requirement, material)
+        return Response(s.MaterialRowSerializer(row).data, status=status.HTTP_201_CREATED)
+
+
+TRANSITION_BODY = PolymorphicProxySerializer(
+    component_name="TransitionBody",
+    serializers=[
+        s.ReasonSerializer,
+        s.RejectIntakeSerializer,
+        s.RequestCorrectionSerializer,
+        s.SuspendSerializer,
+        s.ExtendSerializer,
+        s.DeliverSerializer,
+    ],
+    resource_type_field_name=None,
+)
+
+
+class TransitionView(APIView):
+    """Move a case through the workflow (docs/workflow.md). Bodies: ``reason`` wherever one is needed;
+    request_correction ``{items: [{requirement_id, reason}], reason}``; suspend ``{procedure, reason}``;
+    extend ``{days, reason}``; deliver ``{method, tracking_number?}``; reject_intake ``{reason, remedy?}``."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(TRANSITIONS))],
+        request=TRANSITION_BODY,
+        responses={200: s.CaseSerializer, **ERRORS},
+    )
+    def post(self, request, number: str, name: str):
+        if name not in TRANSITIONS:
+            raise OutsideScope(f"没有“{name[:30]}”这个办理操作。")
+        service, body_class = TRANSITIONS[name]
+        case = case_for(request.user, number, queryset=selectors.scoped_cases(request.user))
+        body = body_class(data=request.data)
+        body.is_valid(raise_exception=True)
+        service(case_id=case.pk, by=request.user, ip=_ip(request), **body.validated_data)
+        return _case_response(request, number)
+
+
+class ProgressView(APIView):
+    """Public progress by case number and query code (查询码), without any personal data.
+
+    A wrong number and a wrong code answer the same 404, so numbers cannot be enumerated."""
+
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [throttling.ScopedRateThrottle]
+    throttle_scope = "progress"
+
+    @extend_schema(
+        parameters=[OpenApiParameter("number", str, required=True), OpenApiParameter("query_code", str, required=True)],
+        responses={200: s.ProgressSerializer, 404: OpenApiResponse(description="no such number and code"),
+                   429: OpenApiResponse(description="throttled")},
+    )  # fmt: skip
+    def get(self, request):
+        number = request.query_params.get("number", "").strip()[:40]
+        code = request.query_params.get("query_code", "").strip().upper()[:40]
+        case = selectors.public_case(number) if number else None
+        expected = case.query_code if case is not None else secrets.token_hex(4)
+        if case is None or not code or not secrets.compare_digest(code.encode(), expected.encode()):
+            raise OutsideScope("办件编号或查询码不正确。")
+        return Response(s.ProgressSerializer(case).data)

@@ -1,0 +1,390 @@
+"""The case shapes of DESIGN.md (API) and the request bodies of the approvals API.
+
+Request serializers check types and structure only; the legal rules (checksums, reasons, limits)
+live in ``approvals.services`` and answer 400 with ``fields`` from there.
+
+Material ``status`` (one row per requirement of the filed item version):
+``missing`` required and nothing uploaded · ``not_provided`` optional and nothing uploaded ·
+``uploaded`` first upload · ``replaced`` a later revision replaced an earlier upload ·
+``reused`` 复用 from an earlier case of the same account · ``correction_requested`` the open
+correction notice (补正材料通知书) asks for it and no new file has come since the notice.
+
+Personal data is masked in every shape (张*, 110105********002X, 138****0001).
+"""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from approvals import selectors
+from approvals.models import Application, Procedure, State
+from approvals.services import ACTION_LABELS, MAX_JOINT_EXTENSION
+from fees.services import summary as fee_summary
+from hall.serializers import DepartmentRefSerializer
+
+MAX_ID = 2**63 - 1  # larger ids are not ids; SQLite would overflow on them
+
+
+# --- masking -----------------------------------------------------------------------------------------
+
+
+def mask_name(name: str) -> str:
+    return f"{name[:1]}{'*' * max(len(name) - 1, 1)}" if name else ""
+
+
+def mask_id_number(number: str) -> str:
+    return f"{number[:6]}{'*' * 8}{number[-4:]}" if len(number) >= 14 else "*" * len(number)
+
+
+def mask_phone(phone: str) -> str:
+    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 11 else "*" * len(phone)
+
+
+def mask_address(address: str) -> str:
+    return f"{address[:6]}****" if len(address) > 6 else address
+
+
+# --- output shapes -------------------------------------------------------------------------------------
+
+
+class BlankAsNullField(serializers.CharField):
+    """Blank model text (no decision yet, no delivery method) reads as ``null``."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_null=True, **kwargs)
+
+    def to_representation(self, value):
+        return value or None
+
+
+class PartySerializer(serializers.Serializer):
+    type = serializers.CharField()
+    name = serializers.CharField()
+    id_number = serializers.CharField()
+    phone = serializers.CharField()
+    address = serializers.CharField()
+
+
+class AgentSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    id_number = serializers.CharField()
+    phone = serializers.CharField()
+    authorisation = serializers.CharField()
+
+
+class MaterialRowSerializer(serializers.Serializer):
+    """One requirement of the case with its current upload (``id`` is null when nothing is uploaded)."""
+
+    id = serializers.IntegerField(allow_null=True)
+    requirement_id = serializers.IntegerField()
+    name = serializers.CharField()
+    required = serializers.BooleanField()
+    status = serializers.CharField()
+    revision = serializers.IntegerField(allow_null=True)
+    file_name = serializers.CharField(allow_null=True)
+    sha256 = serializers.CharField(allow_null=True)
+    size = serializers.IntegerField(allow_null=True)
+    content_type = serializers.CharField(allow_null=True)
+    uploaded_at = serializers.DateTimeField(allow_null=True)
+    reused_from = serializers.IntegerField(allow_null=True)
+
+
+def material_row(case: Application, requirement, current) -> dict:
+    return {
+        "id": current.pk if current else None,
+        "requirement_id": requirement.pk,
+        "name": requirement.name,
+        "required": requirement.required,
+        "status": selectors.material_status(case, requirement, current),
+        "revision": current.revision if current else None,
+        "file_name": current.original_name if current else None,
+        "sha256": current.sha256 if current else None,
+        "size": current.size if current else None,
+        "content_type": current.content_type if current else None,
+        "uploaded_at": current.uploaded_at if current else None,
+        "reused_from": current.reused_from_id if current else None,
+    }
+
+
+class TimelineSerializer(serializers.Serializer):
+    action = serializers.CharField()
+    action_name = serializers.SerializerMethodField()
+    from_state = serializers.CharField()
+    to_state = serializers.CharField()
+    at = serializers.DateTimeField()
+    actor_role = serializers.CharField()
+    reason = serializers.CharField()
+
+    def get_action_name(self, event) -> str:
+        return ACTION_LABELS.get(event.action, "创建" if event.action == "create" else event.action)
+
+
+class CorrectionItemOutSerializer(serializers.Serializer):
+    requirement_id = serializers.IntegerField()
+    name = serializers.CharField(source="requirement.name")
+    reason = serializers.CharField()
+
+
+class CorrectionNoticeSerializer(serializers.Serializer):
+    round = serializers.IntegerField()
+    reason = serializers.CharField()
+    issued_at = serializers.DateTimeField()
+    items = CorrectionItemOutSerializer(many=True)
+
+
+class SuspensionSerializer(serializers.Serializer):
+    procedure = serializers.CharField()
+    procedure_name = serializers.CharField(source="get_procedure_display")
+    reason = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(allow_null=True)
+    working_days = serializers.IntegerField()
+
+
+class FeesSerializer(serializers.Serializer):
+    due_fen = serializers.IntegerField()
+    paid_fen = serializers.IntegerField()
+    payment_code = serializers.CharField(allow_null=True)
+    status = serializers.CharField()
+
+
+class CaseSerializer(serializers.Serializer):
+    """The case shape of DESIGN.md (API), plus more; needs ``selectors.case_detail`` and the request."""
+
+    number = serializers.CharField()
+    state = serializers.CharField()
+    state_name = serializers.CharField(source="get_state_display")
+    query_code = serializers.SerializerMethodField()
+    item_code = serializers.CharField(source="item.code")
+    item_name = serializers.CharField(source="item.name")
+    item_version = serializers.IntegerField(source="item_version.number")
+    department = DepartmentRefSerializer()
+    channel = serializers.CharField()
+    applicant = serializers.SerializerMethodField()
+    agent = serializers.SerializerMethodField()
+    handler = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    submitted_at = serializers.DateTimeField()
+    received_at = serializers.DateTimeField()
+    accepted_at = serializers.DateTimeField()
+    deemed_accepted = serializers.BooleanField()
+    decided_at = serializers.DateTimeField()
+    delivered_at = serializers.DateTimeField()
+    accept_due = serializers.DateTimeField()
+    decision_due = serializers.DateTimeField()
+    decision_yellow_at = serializers.DateTimeField()
+    delivery_due = serializers.DateTimeField()
+    deadline_provisional = serializers.BooleanField()
+    overdue = serializers.SerializerMethodField()
+    extension_days = serializers.IntegerField()
+    extension_reason = serializers.CharField()
+    suspended_days = serializers.IntegerField()
+    correction_round = serializers.IntegerField()
+    decision = BlankAsNullField()
+    decision_reason = serializers.CharField()
+    delivery_method = BlankAsNullField()
+    closed_reason = serializers.CharField()
+    materials = serializers.SerializerMethodField()
+    correction_notices = CorrectionNoticeSerializer(many=True)
+    suspensions = SuspensionSerializer(many=True)
+    timeline = TimelineSerializer(source="events", many=True)
+    fees = serializers.SerializerMethodField()
+
+    def _viewer_is_party(self, case) -> bool:
+        user = self.context["request"].user
+        return user.pk in (case.owner_id, case.filed_by_id)
+
+    @extend_schema_field(serializers.CharField(allow_null=True, help_text="查询码; only for the applicant"))
+    def get_query_code(self, case):
+        return case.query_code if self._viewer_is_party(case) else None
+
+    @extend_schema_field(PartySerializer)
+    def get_applicant(self, case):
+        return {
+            "type": case.applicant_type,
+            "name": mask_name(case.applicant_name),
+            "id_number": mask_id_number(case.applicant_id_number),
+            "phone": mask_phone(case.applicant_phone),
+            "address": mask_address(case.applicant_address),
+        }
+
+    @extend_schema_field(AgentSerializer(allow_null=True))
+    def get_agent(self, case):
+        if not case.agent_name:
+            return None
+        return {
+            "name": mask_name(case.agent_name),
+            "id_number": mask_id_number(case.agent_id_number),
+            "phone": mask_phone(case.agent_phone),
+            "authorisation": case.agent_authorisation,
+        }
+
+    @extend_schema_field(serializers.CharField(allow_null=True, help_text="首办负责: the case's contact"))
+    def get_handler(self, case):
+        return str(case.handler) if case.handler_id else None
+
+    def get_overdue(self, case) -> bool:
+        return selectors.is_overdue(case)
+
+    @extend_schema_field(MaterialRowSerializer(many=True))
+    def get_materials(self, case):
+        current = {m.requirement_id: m for m in case.current_materials}
+        return [material_row(case, r, current.get(r.pk)) for r in case.item_version.materials.all()]
+
+    @extend_schema_field(FeesSerializer)
+    def get_fees(self, case):
+        return fee_summary(case)
+
+
+class CaseRowSerializer(serializers.Serializer):
+    """One row of the case list (``selectors.case_list``)."""
+
+    number = serializers.CharField()
+    state = serializers.CharField()
+    state_name = serializers.CharField(source="get_state_display")
+    item_code = serializers.CharField(source="item.code")
+    item_name = serializers.CharField(source="item.name")
+    department = DepartmentRefSerializer()
+    applicant_name = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    submitted_at = serializers.DateTimeField()
+    decision_due = serializers.DateTimeField()
+    deadline_provisional = serializers.BooleanField()
+    overdue = serializers.SerializerMethodField()
+
+    def get_applicant_name(self, case) -> str:
+        return mask_name(case.applicant_name)
+
+    def get_overdue(self, case) -> bool:
+        return selectors.is_overdue(case, self.context.get("now"))
+
+
+class CreatedSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    state = serializers.CharField()
+    query_code = serializers.CharField()
+
+
+class ProgressEventSerializer(serializers.Serializer):
+    action = serializers.CharField()
+    at = serializers.DateTimeField()
+    to_state = serializers.CharField()
+
+
+class ProgressSerializer(serializers.Serializer):
+    """Public progress (办件进度查询): no personal data, not even masked."""
+
+    number = serializers.CharField()
+    state = serializers.CharField()
+    state_name = serializers.CharField(source="get_state_display")
+    item_name = serializers.CharField(source="item.name")
+    department = DepartmentRefSerializer()
+    submitted_at = serializers.DateTimeField()
+    accepted_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField()
+    delivered_at = serializers.DateTimeField()
+    decision_due = serializers.DateTimeField()
+    timeline = ProgressEventSerializer(source="events", many=True)
+
+
+# --- request bodies ------------------------------------------------------------------------------------
+
+
+@extend_schema_field(OpenApiTypes.ANY)
+class FormValueField(serializers.Field):
+    """A value of the item's application form: text, a number or a boolean, never a nested structure."""
+
+    default_error_messages = {"invalid": "须为文本或数字。"}
+
+    def to_internal_value(self, data):
+        if data is None or isinstance(data, str | int | float | bool):
+            return data
+        self.fail("invalid")
+
+    def to_representation(self, value):
+        return value
+
+
+class PartyInSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=Application.ApplicantType.choices)
+    name = serializers.CharField(max_length=100)
+    id_number = serializers.CharField(max_length=40, help_text="居民身份证号码 (person) or 统一社会信用代码")
+    phone = serializers.CharField(max_length=20)
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class AgentInSerializer(serializers.Serializer):
+    """代理人 (行政许可法 art. 29) with the principal's authorisation."""
+
+    name = serializers.CharField(max_length=50)
+    id_number = serializers.CharField(max_length=40)
+    phone = serializers.CharField(max_length=20)
+    authorisation = serializers.CharField(max_length=200)
+
+
+class ApplicationCreateSerializer(serializers.Serializer):
+    item_code = serializers.CharField(max_length=36)
+    applicant = PartyInSerializer()
+    agent = AgentInSerializer(required=False, allow_null=True)
+    form = serializers.DictField(child=FormValueField(), required=False, default=dict)
+    channel = serializers.ChoiceField(choices=Application.Channel.choices, required=False)
+
+
+class MaterialUploadSerializer(serializers.Serializer):
+    """Multipart ``requirement_id`` + ``file``, or ``material_id`` of an earlier case's material to reuse."""
+
+    requirement_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    file = serializers.FileField(required=False)
+    material_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+
+    def validate(self, attrs):
+        if ("file" in attrs) == ("material_id" in attrs):
+            raise serializers.ValidationError(
+                {"file": ["请上传一个文件，或填写要复用的材料 material_id（二者选一）。"]}
+            )
+        return attrs
+
+
+class CaseFilterSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=State.choices, required=False, allow_blank=True)
+    item = serializers.CharField(required=False, allow_blank=True, max_length=36, help_text="item code")
+    department = serializers.CharField(required=False, allow_blank=True, max_length=20, help_text="staff only")
+    overdue = serializers.BooleanField(required=False, default=False, help_text="decision due date has passed")
+
+
+# Transition bodies (DESIGN.md, API). Reasons are optional here: the services say where the law
+# requires one (deny art. 38, reject_intake, terminate, suspend, extend) and answer 400 in Chinese.
+
+
+class NoBodySerializer(serializers.Serializer):
+    pass
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class RejectIntakeSerializer(ReasonSerializer):
+    remedy = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class CorrectionItemInSerializer(serializers.Serializer):
+    requirement_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    reason = serializers.CharField(max_length=300)
+
+
+class RequestCorrectionSerializer(ReasonSerializer):
+    items = CorrectionItemInSerializer(many=True, required=False, default=list)
+
+
+class SuspendSerializer(ReasonSerializer):
+    procedure = serializers.ChoiceField(choices=Procedure.choices)
+
+
+class ExtendSerializer(ReasonSerializer):
+    days = serializers.IntegerField(min_value=1, max_value=MAX_JOINT_EXTENSION)
+
+
+class DeliverSerializer(serializers.Serializer):
+    method = serializers.ChoiceField(choices=Application.Delivery.choices)
+    tracking_number = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
