@@ -43,7 +43,8 @@ def set_decision_clock(case) -> None:
 def set_delivery_clock(case, decided_at: datetime) -> None:
     due = calendar.deadline_instant(decided_at, DELIVERY_DAYS)
     case.delivery_due = due
-    case.deadline_provisional = case.deadline_provisional or calendar.is_provisional(due.date())
+    # Once decided only the delivery period runs (art. 44); the decision period's flag no longer applies.
+    case.deadline_provisional = calendar.span_is_provisional(calendar.local_date(decided_at), due.date())
 
 
 def suspended_working_days(started_at: datetime, ended_at: datetime) -> int:

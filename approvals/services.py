@@ -53,12 +53,23 @@ def _required(text: str, field: str, message: str) -> str:
     return text
 
 
+def _locked_case(case_id: int, by: User) -> Application:
+    """The case, row-locked, if ``by`` may see it (404 otherwise). The scope is a subquery because a
+    staff scope is DISTINCT, and PostgreSQL refuses FOR UPDATE together with DISTINCT."""
+    case = (
+        Application.objects.select_for_update(of=("self",))
+        .filter(pk=case_id, pk__in=visible_cases(by).values("pk"))
+        .first()
+    )
+    if case is None:
+        raise OutsideScope("没有这个办件。")
+    return case
+
+
 def _transition(case_id: int, by: User, action: str, *, ip=None, reason="", data=None, apply=None) -> Application:
     """The shared shape of every transition: lock, scope, role, FSM, clock/apply, save, Event, signal."""
     with transaction.atomic():
-        case = visible_cases(by).select_for_update(of=("self",)).filter(pk=case_id).first()
-        if case is None:
-            raise OutsideScope("没有这个办件。")
+        case = _locked_case(case_id, by)
         role = ensure_may(by, case, action)
         before = case.state
         try:
@@ -157,9 +168,7 @@ def file_application(
 
 
 def _case_for_upload(case_id: int, by: User) -> Application:
-    case = visible_cases(by).select_for_update(of=("self",)).filter(pk=case_id).first()
-    if case is None:
-        raise OutsideScope("没有这个办件。")
+    case = _locked_case(case_id, by)
     own = by.pk in (case.owner_id, case.filed_by_id)
     window = case.state == State.SUBMITTED and case.channel == Application.Channel.WINDOW and by.has_role(Role.CLERK)
     if not own and not window:
@@ -253,19 +262,30 @@ def resubmit_application(*, case_id: int, by: User, ip=None) -> Application:
     return _transition(case_id, by, "resubmit", ip=ip, apply=apply)
 
 
+def _as_pk(value) -> int | None:
+    """An id as JSON (12) or a form ("12") sends it; None for anything else (a list, a float, a boolean)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdecimal():
+        return int(value)
+    return None
+
+
 def request_correction(*, case_id: int, by: User, items: list[dict], reason: str = "", ip=None) -> Application:
     """补正材料通知书 (行政许可法 art. 32): ALL deficiencies in one notice, within 5 working days of receipt;
     a second notice in the same round is refused; after the 5 days the case counts as accepted."""
-    if not items:
+    if not items or not isinstance(items, list):
         raise ValidationError({"items": ["请列出需要补正的全部材料及理由。"]})
 
     def apply(case, role):
         if clock.now() > case.correction_notice_due:
             raise TransitionNotAllowed("已超过五个工作日的补正告知期限，依法视为受理（行政许可法第三十二条）。")
         valid = set(case.item_version.materials.values_list("pk", flat=True))
-        errors = {}
+        errors, requirement_ids = {}, []
         for index, entry in enumerate(items):
-            if not isinstance(entry, dict) or entry.get("requirement_id") not in valid:
+            requirement_id = _as_pk(entry.get("requirement_id")) if isinstance(entry, dict) else None
+            requirement_ids.append(requirement_id)
+            if requirement_id not in valid:
                 errors[f"items[{index}].requirement_id"] = ["不是本事项的申请材料。"]
             elif not str(entry.get("reason") or "").strip():
                 errors[f"items[{index}].reason"] = ["请说明补正理由。"]
@@ -278,8 +298,8 @@ def request_correction(*, case_id: int, by: User, items: list[dict], reason: str
             application=case, round=case.correction_round, reason=reason, issued_by=by
         )
         CorrectionItem.objects.bulk_create(
-            CorrectionItem(notice=notice, requirement_id=e["requirement_id"], reason=str(e["reason"]).strip()[:300])
-            for e in items
+            CorrectionItem(notice=notice, requirement_id=pk, reason=str(e["reason"]).strip()[:300])
+            for pk, e in zip(requirement_ids, items, strict=True)
         )
 
     return _transition(case_id, by, "request_correction", ip=ip, reason=reason, data={"items": items}, apply=apply)

@@ -1,0 +1,116 @@
+"""Who sees and who acts (DESIGN.md, Permissions), through the service layer.
+
+Outside one's scope a case does not exist (404, never 403: no enumeration); inside it, a role that
+may not perform the action gets 403.
+"""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from approvals import services
+from approvals.models import Application
+from approvals.scope import case_for, visible_cases
+from hall import services as hall_services
+from hall.errors import NotPermitted, OutsideScope
+from tests.approvals import helpers
+from tests.approvals.helpers import act, at, case_in, reload
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    with helpers.demo_for_module(django_db_blocker):
+        yield
+
+
+@pytest.fixture
+def people(demo, db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    with helpers.frozen(at(2026, 9, 30)):
+        yield helpers.demo_people()
+
+
+def test_another_applicant_is_told_the_case_does_not_exist(people):
+    draft = case_in("draft", people)
+    submitted = case_in("submitted", people)
+    stranger = people.applicant2
+    assert not visible_cases(stranger).filter(pk__in=[draft.pk, submitted.pk]).exists()
+    with pytest.raises(OutsideScope) as hidden:
+        case_for(stranger, submitted.number)
+    assert hidden.value.status_code == 404
+    for action in ("submit", "withdraw"):
+        with pytest.raises(OutsideScope):
+            act(action, draft, people, by=stranger)
+    with pytest.raises(OutsideScope):
+        helpers.upload(draft, stranger, helpers.required_materials(draft)[0])
+    assert reload(draft).state == "draft" and draft.materials.filter(uploaded_by=stranger).count() == 0
+
+
+def test_a_clerk_of_another_department_is_told_the_case_does_not_exist(people):
+    case = case_in("submitted", people)
+    assert not visible_cases(people.clerk2).filter(pk=case.pk).exists()
+    for action in ("accept", "request_correction", "reject_intake"):
+        with pytest.raises(OutsideScope):
+            act(action, case, people, by=people.clerk2)
+    assert reload(case).state == "submitted"
+
+
+def test_staff_of_the_department_may_only_perform_their_own_roles_actions(people):
+    submitted, under_review = case_in("submitted", people), case_in("under_review", people)
+    refused = [
+        (submitted, "accept", people.reviewer),
+        (submitted, "accept", people.approver),
+        (submitted, "accept", people.cashier),
+        (submitted, "withdraw", people.clerk),
+        (under_review, "approve", people.reviewer),
+        (under_review, "approve", people.clerk),
+        (under_review, "extend", people.reviewer),
+        (under_review, "suspend", people.approver),
+        (under_review, "terminate", people.clerk),
+    ]
+    for case, action, by in refused:
+        with pytest.raises(NotPermitted) as forbidden:
+            act(action, case, people, by=by)
+        assert forbidden.value.status_code == 403, (action, by.username)
+    assert (reload(submitted).state, reload(under_review).state) == ("submitted", "under_review")
+
+
+def test_the_supervisor_sees_every_case_but_cannot_move_any(people):
+    ours = {state: case_in(state, people) for state in ("draft", "submitted", "under_review", "suspended", "decided")}
+    elsewhere = helpers.submitted_case(people, code="SCJGJ-XK-0001")
+    assert elsewhere.department.code == "SCJGJ"
+    assert set(visible_cases(people.supervisor)) >= {*ours.values(), elsewhere}
+    assert visible_cases(people.supervisor).count() == Application.objects.count()
+    for case in (*ours.values(), elsewhere):
+        for action in helpers.ACTORS:
+            with pytest.raises(NotPermitted):
+                act(action, case, people, by=people.supervisor)
+            assert reload(case).state == case.state, action
+    with pytest.raises(NotPermitted):
+        helpers.upload(ours["draft"], people.supervisor, helpers.required_materials(ours["draft"])[0])
+
+
+def test_an_agent_sees_only_the_cases_it_filed(people):
+    with pytest.raises(ValidationError) as no_authorisation:
+        helpers.file_case(people.agent, agent={})
+    assert "agent" in no_authorisation.value.message_dict  # art. 29: the principal's authorisation
+    filed = helpers.file_case(people.agent, applicant=helpers.COMPANY)
+    filed = services.submit_application(case_id=filed.pk, by=people.agent)
+    assert filed.agent_authorisation == "授权委托书 2026-001"
+    assert filed.events.get(action="submit").actor_role == "agent"
+    someone_elses = case_in("submitted", people)
+    assert list(visible_cases(people.agent)) == [filed]
+    assert filed not in visible_cases(people.applicant)
+    with pytest.raises(OutsideScope):
+        services.withdraw_application(case_id=someone_elses.pk, by=people.agent)
+
+
+def test_new_work_goes_to_the_backup_clerk_while_the_primary_is_away(people):
+    """服务AB角: at window B01 陈静 (clerk) is A and 黄丽 (clerk_b) is B (hall/demo/hall.yaml)."""
+    assert helpers.submitted_case(people).handler == people.clerk
+    hall_services.set_absent(user=people.clerk, absent=True, by=people.supervisor)
+    routed = helpers.submitted_case(people)
+    assert routed.handler == people.clerk_b
+    accepted = services.accept_application(case_id=routed.pk, by=people.clerk_b)
+    assert accepted.accepted_by == accepted.handler == people.clerk_b  # 首办负责: the accepting clerk stays
+    hall_services.set_absent(user=people.clerk, absent=False, by=people.supervisor)
+    assert helpers.submitted_case(people).handler == people.clerk
