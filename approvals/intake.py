@@ -47,6 +47,8 @@ def clean_party(data: dict, *, prefix: str, person_only: bool = False) -> dict:
 
 
 def _clean_value(field: FormField, value):
+    if isinstance(value, dict | list | tuple):
+        raise ValidationError("请填写单个值。")
     if field.type == FormField.Type.NUMBER:
         try:
             return float(value) if "." in str(value) else int(value)

@@ -57,7 +57,10 @@ def new_query_code() -> str:
 
 
 def required_materials_present(case: "Application") -> bool:
-    """Every required material of the filed version has a current upload (art. 32: complete)."""
+    """Every required material of the filed version has a current upload (art. 32: complete), or the
+    5 working days for a correction notice have passed: the application then counts as accepted."""
+    if case.accept_due and timezone.now() > case.accept_due:
+        return True
     required = case.item_version.materials.filter(required=True).values_list("pk", flat=True)
     present = case.materials.filter(superseded=False).values_list("requirement_id", flat=True)
     return set(required) <= set(present)
@@ -357,3 +360,29 @@ class ApplicationUserObjectPermission(UserObjectPermissionBase):
 
 class ApplicationGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Application, on_delete=models.CASCADE)
+
+
+def notice_path(instance: "Notice", filename: str) -> str:
+    return f"notices/{timezone.now():%Y/%m}/{secrets.token_urlsafe(18)}.pdf"
+
+
+class Notice(models.Model):
+    """A written notice (文书) as issued: numbered, verifiable by code, PDF kept with its SHA-256."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="notices")
+    kind = models.CharField(max_length=20)
+    seq = models.PositiveSmallIntegerField(default=1, help_text="which occurrence (e.g. the correction round)")
+    serial = models.CharField("文书编号", max_length=80)
+    verification_code = models.CharField("验证码", max_length=12, unique=True)
+    pdf = models.FileField(upload_to=notice_path, max_length=200)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "文书"
+        verbose_name_plural = "文书"
+        constraints = [models.UniqueConstraint(fields=["application", "kind", "seq"], name="one_notice_per_occurrence")]
+
+    def __str__(self):
+        return self.serial

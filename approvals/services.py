@@ -109,7 +109,14 @@ def file_application(
     *, by: User, item_code: str, applicant: dict, form: dict, agent: dict | None = None,
     channel: str = Application.Channel.ONLINE, department_code: str = "", idempotency_key: str = "",
 ) -> Application:  # fmt: skip
-    """Start an application (draft). Agents (art. 29) need the principal's authorisation."""
+    """Start an application (draft). Agents (art. 29) need the principal's authorisation.
+
+    Applicants and agents file online or by express; window clerks file walk-ins (channel window)
+    and own those cases (the applicant follows them with the query code on the receipt).
+    """
+    if not by.role_names & {Role.APPLICANT, Role.AGENT, Role.CLERK}:
+        raise NotPermitted("只有申请人、代办员或窗口工作人员可以申报。")
+    idempotency_key = (idempotency_key or "")[:100]
     if idempotency_key:
         existing = IdempotencyKey.objects.filter(user=by, key=idempotency_key).select_related("application").first()
         if existing:
@@ -119,12 +126,16 @@ def file_application(
         raise ValidationError({"item_code": ["该事项不存在、已取消或暂不接受申请。"]})
     errors, party, agent_data = {}, {}, {}
     try:
-        party = intake.clean_party(applicant or {}, prefix="applicant")
+        if not isinstance(applicant, dict):
+            raise ValidationError({"applicant": ["须为对象：{type, name, id_number, phone, address}。"]})
+        party = intake.clean_party(applicant, prefix="applicant")
     except ValidationError as exc:
         errors.update(exc.message_dict)
     if by.has_role(Role.AGENT) and not agent:
         errors["agent"] = ["代办员须填写代理人信息和授权委托书。"]
-    if agent:
+    if agent is not None and not isinstance(agent, dict):
+        errors["agent"] = ["须为对象：{name, id_number, phone, authorisation}。"]
+    elif agent:
         try:
             agent_data = intake.clean_party({**agent, "type": "person"}, prefix="agent", person_only=True)
             agent_data["authorisation"] = _required(
@@ -140,6 +151,8 @@ def file_application(
         errors["channel"] = ["未知的申报渠道。"]
     elif channel == Application.Channel.WINDOW and not by.has_role(Role.CLERK):
         errors["channel"] = ["窗口申报由窗口工作人员录入。"]
+    elif not getattr(version, f"channel_{channel}"):
+        errors["channel"] = [f"本事项不提供“{Application.Channel(channel).label}”。"]
     if errors:
         raise ValidationError(errors)
     item = version.item
@@ -158,10 +171,10 @@ def file_application(
         if idempotency_key:
             try:
                 with transaction.atomic():
-                    IdempotencyKey.objects.create(user=by, key=idempotency_key[:100], application=case)
+                    IdempotencyKey.objects.create(user=by, key=idempotency_key, application=case)
             except IntegrityError:
                 transaction.set_rollback(True)
-                return IdempotencyKey.objects.get(user=by, key=idempotency_key[:100]).application
+                return IdempotencyKey.objects.get(user=by, key=idempotency_key).application
         Event.objects.create(application=case, action="create", from_state="", to_state=case.state, actor=by,
                              actor_role=Role.AGENT if agent_data else Role.APPLICANT)  # fmt: skip
     return case
@@ -219,7 +232,9 @@ def reuse_material(*, case_id: int, by: User, requirement_id, material_id) -> Ma
     with transaction.atomic():
         case = _case_for_upload(case_id, by)
         requirement_id = _requirement(case, requirement_id)
-        source = Material.objects.filter(pk=material_id, application__owner=by).exclude(application=case).first()
+        source = (
+            Material.objects.filter(pk=_as_pk(material_id), application__owner=by).exclude(application=case).first()
+        )
         if source is None:
             raise ValidationError({"material_id": ["只能复用本人以往办件中的材料。"]})
         return _store(case, requirement_id, by, original_name=source.original_name, content_type=source.content_type,
@@ -302,7 +317,14 @@ def request_correction(*, case_id: int, by: User, items: list[dict], reason: str
             for pk, e in zip(requirement_ids, items, strict=True)
         )
 
-    return _transition(case_id, by, "request_correction", ip=ip, reason=reason, data={"items": items}, apply=apply)
+    try:
+        return _transition(case_id, by, "request_correction", ip=ip, reason=reason, data={"items": items}, apply=apply)
+    except TransitionNotAllowed as exc:
+        if Application.objects.filter(pk=case_id, state=State.CORRECTION_REQUESTED).exists():
+            raise TransitionNotAllowed(
+                "本轮已发出过补正通知，不能执行再次告知：补正内容应一次性全部告知（行政许可法第三十二条）。"
+            ) from exc
+        raise
 
 
 def accept_application(*, case_id: int, by: User, ip=None) -> Application:
@@ -360,19 +382,19 @@ def suspend_for_procedure(*, case_id: int, by: User, procedure: str, reason: str
 
 def resume_review(*, case_id: int, by: User, ip=None) -> Application:
     """The special procedure ended: the due date moves by the working days it took (art. 45)."""
-    days = {}
+    data = {}
 
     def apply(case, role):
         ended = clock.now()
-        days["n"] = clock.suspended_working_days(case.suspended_at, ended)
-        case.suspended_days += days["n"]
+        data["working_days"] = clock.suspended_working_days(case.suspended_at, ended)
+        case.suspended_days += data["working_days"]
         Suspension.objects.filter(application=case, ended_at__isnull=True).update(
-            ended_at=ended, working_days=days["n"]
+            ended_at=ended, working_days=data["working_days"]
         )
         case.suspended_at = None
         clock.set_decision_clock(case)
 
-    return _transition(case_id, by, "resume", ip=ip, data=days, apply=apply)
+    return _transition(case_id, by, "resume", ip=ip, data=data, apply=apply)
 
 
 def extend_deadline(*, case_id: int, by: User, days, reason: str, ip=None) -> Application:
@@ -432,7 +454,11 @@ def deliver_result(*, case_id: int, by: User, method: str, tracking_number: str 
 
 def withdraw_application(*, case_id: int, by: User, reason: str = "", ip=None) -> Application:
     """The applicant withdraws before a decision."""
-    return _transition(case_id, by, "withdraw", ip=ip, reason=reason)
+    return _transition(case_id, by, "withdraw", ip=ip, reason=reason, apply=_close_open_suspension)
+
+
+def _close_open_suspension(case, role) -> None:
+    Suspension.objects.filter(application=case, ended_at__isnull=True).update(ended_at=clock.now())
 
 
 def terminate_application(*, case_id: int, by: User, reason: str, ip=None) -> Application:
@@ -441,6 +467,7 @@ def terminate_application(*, case_id: int, by: User, reason: str, ip=None) -> Ap
 
     def apply(case, role):
         case.closed_reason = reason
+        _close_open_suspension(case, role)
 
     return _transition(case_id, by, "terminate", ip=ip, reason=reason, apply=apply)
 
