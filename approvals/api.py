@@ -215,3 +215,14 @@ class ProgressView(APIView):
         if case is None or not code or not secrets.compare_digest(code.encode(), expected.encode()):
             raise OutsideScope("办件编号或查询码不正确。")
         return Response(s.ProgressSerializer(case).data)
+
+
+class NoticeView(APIView):
+    """The PDF of a notice (受理通知书 acceptance, 补正材料通知书 correction, 决定书 decision …) for the
+    owner or staff in scope; 404 while the case has not produced that notice."""
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiResponse(description="PDF"), **ERRORS})
+    def get(self, request, number: str, kind: str):
+        from approvals.views import notice_response
+
+        return notice_response(request, number, kind)

@@ -27,7 +27,8 @@ SELECT
     owners.ids[1 + g %% array_length(owners.ids, 1)], owners.ids[1 + g %% array_length(owners.ids, 1)], 'online',
     'person', '测试申请人' || g, '11010519491231002X', '13800000000', '', '', '', '', '', '{}',
     CASE WHEN g %% 10 <> 0 THEN (ARRAY['delivered','delivered','delivered','rejected','withdrawn'])[1 + g %% 5]
-         ELSE (ARRAY['submitted','correction_requested','accepted','under_review','suspended','decided'])[1 + (g / 10) %% 6]
+         ELSE (ARRAY['submitted','correction_requested','accepted','under_review','suspended',
+                     'decided'])[1 + (g / 10) %% 6]
     END,
     now() - ((g %% 400) || ' days')::interval, now() - ((g %% 400) || ' days')::interval,
     now() - ((g %% 400) || ' days')::interval, 0, now() - ((g %% 400) || ' days')::interval, false, '', '',

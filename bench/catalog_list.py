@@ -56,7 +56,9 @@ def build(n: int) -> None:
             for v in versions
             for p in range(5)
         )
-        FeeStandard.objects.bulk_create(FeeStandard(version=v, name="工本费", amount_fen=1000, basis="依据") for v in versions)
+        FeeStandard.objects.bulk_create(
+            FeeStandard(version=v, name="工本费", amount_fen=1000, basis="依据") for v in versions
+        )
 
 
 def main():

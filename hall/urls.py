@@ -22,6 +22,7 @@ api_v1 = [
         name="api-transition",
     ),
     path("progress", approvals_api.ProgressView.as_view(), name="api-progress"),
+    path("applications/<str:number>/notices/<str:kind>", approvals_api.NoticeView.as_view(), name="api-notice"),
 ]
 
 urlpatterns = [
@@ -30,6 +31,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("inbox/", views.inbox, name="inbox"),
     path("items/", include("catalog.urls")),
+    path("", include("approvals.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("healthz/live", health.live, name="healthz-live"),
     path("admin/", admin.site.urls),

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from approvals import views
+
+app_name = "approvals"
+
+urlpatterns = [
+    path("cases/<str:number>/notices/<str:kind>.pdf", views.notice_pdf, name="notice"),
+    path("verify/<str:code>/", views.verify, name="verify"),
+]
