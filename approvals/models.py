@@ -158,6 +158,9 @@ class Application(ConcurrentTransitionMixin, models.Model):
         indexes = [
             models.Index(fields=["department", "state", "decision_due"], name="case_dept_queue"),
             models.Index(fields=["owner", "-created_at"], name="case_owner"),
+            models.Index(fields=["-created_at", "-id"], name="case_newest"),
+            models.Index(fields=["state", "-created_at", "-id"], name="case_state_newest"),
+            models.Index(fields=["filed_by"], name="case_filed_by"),
             models.Index(fields=["state", "accept_due"], name="case_accept_due"),
             models.Index(fields=["state", "decision_due"], name="case_decision_due"),
             models.Index(fields=["state", "decision_yellow_at"], name="case_decision_yellow"),
