@@ -1,0 +1,3 @@
+"""Applicant portal (网上办事大厅) pages."""
+
+urlpatterns = []

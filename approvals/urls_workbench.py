@@ -1,0 +1,3 @@
+"""Window workbench (窗口工作台) pages."""
+
+urlpatterns = []
