@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from hall.models import Department, StaffMembership, User, Window
 
@@ -81,8 +82,11 @@ def test_makefile_has_the_stable_targets():
 
 
 @pytest.mark.django_db
-def test_seed_demo_is_idempotent_and_sets_the_password(settings):
+def test_seed_demo_is_idempotent_and_sets_the_password(settings, tmp_path):
+    from approvals.models import Application, State
+
     settings.DEBUG = True
+    settings.MEDIA_ROOT = tmp_path
     call_command("seed_demo", password="secret-pass", verbosity=0)
     counts = (Department.objects.count(), Window.objects.count(), User.objects.count())
     call_command("seed_demo", password="secret-pass", verbosity=0)
@@ -99,10 +103,16 @@ def test_seed_demo_is_idempotent_and_sets_the_password(settings):
     assert len(shared) == 1
     clerk2 = StaffMembership.objects.get(user__username="clerk2").department_id
     assert clerk2 not in shared
+    # ~40 demo cases in every state, in the clerk's department and another one, some overdue.
+    states = set(Application.objects.values_list("state", flat=True))
+    assert states == set(State.values) and 30 <= Application.objects.count() <= 50
+    assert Application.objects.filter(department_id=clerk2).exists()
+    assert Application.objects.filter(state=State.UNDER_REVIEW, decision_due__lt=timezone.now()).exists()
 
 
 @pytest.mark.django_db
-def test_seed_demo_refuses_without_debug(settings):
+def test_seed_demo_refuses_without_debug(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG is off"):
         call_command("seed_demo", verbosity=0)

@@ -1,0 +1,171 @@
+"""Demo cases: ~40 applications in every state across departments, some near or past their deadlines.
+
+Each case is produced by the real services, step by step, on past working days (time-machine moves
+the clock for the seeding only), so timelines, stored due instants and notices are what the hall
+would really show. Runs once: skipped when demo cases already exist.
+"""
+
+from datetime import datetime, timedelta
+
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from approvals import services
+from approvals.models import Application
+from catalog.models import FormField, Item
+from hall import calendar
+from hall.models import User
+
+PEOPLE = {
+    "applicant": {"type": "person", "name": "张伟", "id_number": "11010519491231002X", "phone": "13800000001",
+                  "address": "西湖区文三路 1 号"},
+    "applicant2": {"type": "organisation", "name": "杭州滨江建设有限公司", "id_number": "91350100M000100Y43",
+                   "phone": "13800000002", "address": "滨江区江南大道 2 号"},
+    "agent": {"type": "person", "name": "赵敏", "id_number": "330106198503120423", "phone": "13800000004",
+              "address": "上城区解放路 8 号"},
+}  # fmt: skip
+AGENT = {
+    "name": "王强",
+    "id_number": "330106199207151019",
+    "phone": "13800000003",
+    "authorisation": "委托书 WT-2026-018",
+}
+
+# (path of actions after filing, working days ago the case was filed, who files). Each later action
+# happens on the next working day at 10:00, so the gaps decide which deadlines are near or past.
+SCENARIOS = [
+    ([], 0, "applicant"), ([], 1, "agent"),
+    (["submit"], 0, "applicant"), (["submit"], 1, "applicant2"), (["submit"], 4, "applicant"),
+    (["submit"], 8, "applicant2"),  # no notice within 5 working days: deemed accepted on acceptance
+    (["submit", "request_correction"], 2, "applicant"), (["submit", "request_correction"], 3, "agent"),
+    (["submit", "request_correction", "resubmit"], 4, "applicant2"),
+    (["submit", "accept"], 1, "applicant"), (["submit", "accept"], 3, "applicant2"),
+    (["submit", "accept", "start_review"], 2, "applicant"),
+    (["submit", "accept", "start_review"], 5, "agent"),  # yellow: last fifth of the period
+    (["submit", "accept", "start_review"], 9, "applicant2"),  # overdue (red)
+    (["submit", "accept", "start_review"], 12, "applicant"),  # overdue (red)
+    (["submit", "accept", "start_review", "suspend"], 4, "applicant"),
+    (["submit", "accept", "start_review", "suspend", "resume"], 7, "applicant2"),
+    (["submit", "accept", "start_review", "extend"], 8, "applicant"),
+    (["submit", "accept", "start_review", "approve"], 5, "applicant"),
+    (["submit", "accept", "start_review", "approve"], 16, "applicant2"),  # delivery overdue (art. 44)
+    (["submit", "accept", "start_review", "deny"], 6, "agent"),
+    (["submit", "accept", "start_review", "approve", "deliver"], 10, "applicant"),
+    (["submit", "accept", "start_review", "approve", "deliver"], 14, "applicant2"),
+    (["submit", "accept", "start_review", "approve", "deliver"], 20, "applicant"),
+    (["submit", "request_correction", "resubmit", "accept", "start_review", "approve", "deliver"], 25, "agent"),
+    (["submit", "accept", "start_review", "suspend", "resume", "approve", "deliver"], 30, "applicant2"),
+    (["submit", "reject_intake"], 6, "applicant"), (["submit", "reject_intake"], 11, "applicant2"),
+    (["withdraw"], 2, "applicant"), (["submit", "accept", "withdraw"], 5, "applicant2"),
+    (["submit", "accept", "start_review", "terminate"], 9, "applicant"),
+]  # fmt: skip
+# Cases of the market-regulation department, whose demo staff is only a window clerk (clerk2).
+SCJGJ_SCENARIOS = [
+    (["submit"], 1, "applicant"), (["submit"], 3, "applicant2"),
+    (["submit", "request_correction"], 2, "applicant"), (["submit", "accept"], 2, "applicant2"),
+    (["submit", "accept"], 6, "applicant"), (["submit", "reject_intake"], 4, "applicant2"),
+]  # fmt: skip
+
+
+def _working_days_ago(n: int):
+    """The working day ``n`` working days before today (today itself when it is one and n = 0)."""
+    day = timezone.localdate()
+    while n > 0 or not calendar.is_working_day(day):
+        day -= timedelta(days=1)
+        n -= calendar.is_working_day(day) and n > 0
+    return day
+
+
+def _at(day, hour=10) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=calendar.SHANGHAI)
+
+
+def _form(version) -> dict:
+    samples = {FormField.Type.NUMBER: "120", FormField.Type.DATE: "2026-09-01", FormField.Type.PHONE: "13800000001",
+               FormField.Type.ID_NUMBER: "11010519491231002X"}  # fmt: skip
+    return {
+        f.name: f.choices[0] if f.type == FormField.Type.CHOICE else samples.get(f.type, f"{f.label}（演示）")
+        for f in version.fields.all()
+        if f.required
+    }
+
+
+def _pdf() -> bytes:
+    from approvals.notices import render_pdf
+
+    html = "<html><body><h1>演示材料</h1><p>扫描件示例（演示数据）</p></body></html>"
+    return render_pdf(html, base_url="/")
+
+
+def _run(item: Item, path, days_ago, filer, staff, pdf) -> Application:
+    """File on the working day ``days_ago`` back, then one action per working day after it."""
+    people = staff | {u.username: u for u in User.objects.filter(username__in=PEOPLE)}
+    owner, filed_on = people[filer], _working_days_ago(days_ago)
+    with time_machine.travel(_at(filed_on), tick=False):
+        case = services.file_application(
+            by=owner, item_code=item.code, applicant=PEOPLE[filer], form=_form(item.current_version),
+            agent=AGENT if filer == "agent" else None,
+        )  # fmt: skip
+        for requirement in item.current_version.materials.filter(required=True):
+            upload = SimpleUploadedFile(f"{requirement.name[:20]}.pdf", pdf, "application/pdf")
+            services.upload_material(case_id=case.pk, by=owner, requirement_id=requirement.pk, upload=upload)
+    for step, action in enumerate(path):
+        instant = min(_at(calendar.add_working_days(filed_on, step), 11 + step % 5), timezone.now())
+        with time_machine.travel(instant, tick=False):
+            case = _act(action, case.pk, people, owner, item.current_version, pdf)
+    return case
+
+
+def _act(action, pk, people, owner, version, pdf) -> Application:
+    first = version.materials.filter(required=True).first()
+    clerk, reviewer, approver = people["clerk"], people.get("reviewer"), people.get("approver")
+    if action == "resubmit":
+        upload = SimpleUploadedFile("补正材料.pdf", pdf, "application/pdf")
+        services.upload_material(case_id=pk, by=owner, requirement_id=first.pk, upload=upload)
+    correction = [{"requirement_id": first.pk, "reason": "复印件不清晰，请重新扫描并加盖公章"}]
+    calls = {
+        "submit": lambda: services.submit_application(case_id=pk, by=owner),
+        "resubmit": lambda: services.resubmit_application(case_id=pk, by=owner),
+        "withdraw": lambda: services.withdraw_application(case_id=pk, by=owner, reason="不再需要办理"),
+        "request_correction": lambda: services.request_correction(
+            case_id=pk, by=clerk, items=correction, reason="材料需补正"
+        ),
+        "accept": lambda: services.accept_application(case_id=pk, by=clerk),
+        "reject_intake": lambda: services.reject_intake(
+            case_id=pk, by=clerk, reason="申请事项不属于本机关职权范围，请向市级主管部门申请"
+        ),
+        "start_review": lambda: services.start_review(case_id=pk, by=reviewer),
+        "suspend": lambda: services.suspend_for_procedure(
+            case_id=pk, by=reviewer, procedure="expert_review", reason="涉及重大公共利益，需组织专家评审"
+        ),
+        "resume": lambda: services.resume_review(case_id=pk, by=reviewer),
+        "extend": lambda: services.extend_deadline(case_id=pk, by=approver, days=5, reason="需现场核查相邻权利人意见"),
+        "approve": lambda: services.approve_application(case_id=pk, by=approver, reason="经审查符合法定条件"),
+        "deny": lambda: services.deny_application(case_id=pk, by=approver, reason="申请用途与规划不符"),
+        "deliver": lambda: services.deliver_result(
+            case_id=pk, by=clerk, method="express", tracking_number="SF1234567890"
+        ),
+        "terminate": lambda: services.terminate_application(case_id=pk, by=approver, reason="申请单位已注销"),
+    }
+    return calls[action]()
+
+
+@transaction.atomic
+def seed(*, password: str, log) -> None:
+    if Application.objects.filter(owner__username__in=PEOPLE).exists():
+        log("approvals: demo cases exist, skipped")
+        return
+    pdf = _pdf()
+    plans = [("ZRZYJ", SCENARIOS, {"clerk": "clerk", "reviewer": "reviewer", "approver": "approver"}),
+             ("SCJGJ", SCJGJ_SCENARIOS, {"clerk": "clerk2"})]  # fmt: skip
+    made = 0
+    for department, scenarios, roles in plans:
+        items = Item.objects.filter(department__code=department, status="published")
+        items = list(items.filter(current_version__channel_online=True, current_version__committed_days__gt=0))
+        staff = {role: User.objects.get(username=name) for role, name in roles.items()}
+        for index, (path, days_ago, filer) in enumerate(scenarios):
+            _run(items[index % len(items)], path, days_ago, filer, staff, pdf)
+            made += 1
+    log(f"approvals: {made} demo cases in every state")
