@@ -7,10 +7,12 @@
 """
 
 import math
-from datetime import datetime
+from datetime import date, datetime
 
+from django.db.models import Q
 from django.utils import timezone
 
+from approvals.models import Application, State
 from hall import calendar
 
 ACCEPTANCE_DAYS = 5  # art. 32
@@ -64,3 +66,29 @@ def recompute(case) -> None:
 
 def now() -> datetime:
     return timezone.now()
+
+
+OPEN_CLOCK_STATES = [State.SUBMITTED, State.ACCEPTED, State.UNDER_REVIEW, State.SUSPENDED, State.DECIDED]
+CLOCK_FIELDS = ["accept_due", "correction_notice_due", "decision_due", "decision_yellow_at", "delivery_due",
+                "deadline_provisional"]  # fmt: skip
+CLOCK_INPUTS = ["received_at", "accepted_at", "clock_start", "decision_days", "extension_days", "suspended_days",
+                "decided_at", "delivered_at"]  # fmt: skip
+
+
+def recompute_open_deadlines(*, years: set[int] | None = None) -> int:
+    """After a calendar change, recompute the stored instants of open cases whose deadlines lie on or
+    after the first changed year (all provisional ones when ``years`` is None). Returns how many moved."""
+    cases = Application.objects.filter(state__in=OPEN_CLOCK_STATES)
+    if years:
+        first = calendar.end_of_day(date(min(years), 1, 1)).replace(hour=0, minute=0, second=0)
+        cases = cases.filter(Q(accept_due__gte=first) | Q(decision_due__gte=first) | Q(delivery_due__gte=first))
+    else:
+        cases = cases.filter(deadline_provisional=True)
+    updated = 0
+    for case in cases.only("pk", "state", *CLOCK_INPUTS, *CLOCK_FIELDS).iterator(chunk_size=2000):
+        before = [getattr(case, f) for f in CLOCK_FIELDS]
+        recompute(case)
+        if [getattr(case, f) for f in CLOCK_FIELDS] != before:
+            Application.objects.filter(pk=case.pk).update(**{f: getattr(case, f) for f in CLOCK_FIELDS})
+            updated += 1
+    return updated

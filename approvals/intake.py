@@ -10,6 +10,14 @@ from catalog.models import FormField, ItemVersion
 from hall.models import mobile_validator
 
 
+def required_text(text, field: str, message: str) -> str:
+    """Stripped text, or a ValidationError on ``field`` when empty (reasons the law requires)."""
+    text = str(text or "").strip()
+    if not text:
+        raise ValidationError({field: [message]})
+    return text
+
+
 def clean_id_number(kind: str, number: str) -> str:
     """An 18-digit resident ID (checksum) for persons, a unified social credit code for organisations."""
     number = (number or "").strip().upper()

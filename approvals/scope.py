@@ -60,6 +60,14 @@ def case_for(user: User, number: str, queryset: QuerySet | None = None) -> Appli
     return case
 
 
+def locked_case(user: User, case_id: int) -> Application:
+    """The case row-locked (``SELECT … FOR UPDATE``) if ``user`` may see it; 404 otherwise."""
+    case = visible_cases(user).select_for_update(of=("self",)).filter(pk=case_id).first()
+    if case is None:
+        raise OutsideScope("没有这个办件。")
+    return case
+
+
 def is_staff_of(user: User, case: Application, role: str) -> bool:
     if not user.has_role(role):
         return False

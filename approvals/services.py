@@ -4,36 +4,32 @@ Every transition locks the row (``select_for_update``) and saves through ``Concu
 so of two people pressing the same button exactly one succeeds and the other gets a 409.
 """
 
-from datetime import date
-
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
-from django.utils import timezone
+from django.db import transaction
 from django_fsm import ConcurrentTransition
 from django_fsm import TransitionNotAllowed as FSMTransitionNotAllowed
 
-from approvals import clock, intake
-from approvals.materials import check_upload
+from approvals import clock
+
+# Filing and materials live in approvals.filing, the clock recomputation in approvals.clock; they are
+# user actions too and are re-exported here so that callers find every action in one module.
+from approvals.clock import recompute_open_deadlines  # noqa: F401
+from approvals.filing import _as_pk, file_application, reuse_material, upload_material  # noqa: F401
+from approvals.intake import required_text
 from approvals.models import (
     Application,
     CorrectionItem,
     CorrectionNotice,
     Event,
-    IdempotencyKey,
-    Material,
-    NumberSequence,
     Procedure,
     State,
     Suspension,
 )
-from approvals.scope import ensure_may, visible_cases
+from approvals.scope import ensure_may, locked_case
 from approvals.signals import case_transitioned
-from catalog.selectors import filing_version
 from hall import calendar
-from hall.errors import Conflict, NotPermitted, OutsideScope, TransitionNotAllowed
+from hall.errors import Conflict, NotPermitted, TransitionNotAllowed
 from hall.models import User, WindowStaff
-from hall.roles import Role
 
 ACTION_LABELS = {
     "submit": "提交", "resubmit": "补正后重新提交", "request_correction": "一次性告知补正", "accept": "受理",
@@ -46,25 +42,10 @@ MAX_EXTENSION = 10  # art. 42; joint items 15 (arts. 26, 42)
 MAX_JOINT_EXTENSION = 15
 
 
-def _required(text: str, field: str, message: str) -> str:
-    text = (text or "").strip()
-    if not text:
-        raise ValidationError({field: [message]})
-    return text
-
-
-def _locked_case(case_id: int, by: User) -> Application:
-    """The case, row-locked, if ``by`` may see it (404 otherwise)."""
-    case = visible_cases(by).select_for_update(of=("self",)).filter(pk=case_id).first()
-    if case is None:
-        raise OutsideScope("没有这个办件。")
-    return case
-
-
 def _transition(case_id: int, by: User, action: str, *, ip=None, reason="", data=None, apply=None) -> Application:
     """The shared shape of every transition: lock, scope, role, FSM, clock/apply, save, Event, signal."""
     with transaction.atomic():
-        case = _locked_case(case_id, by)
+        case = locked_case(by, case_id)
         role = ensure_may(by, case, action)
         before = case.state
         try:
@@ -87,153 +68,6 @@ def _transition(case_id: int, by: User, action: str, *, ip=None, reason="", data
             lambda: case_transitioned.send(sender=Application, case_id=case.pk, action=action, event_id=event.pk)
         )
     return case
-
-
-# --- filing ---------------------------------------------------------------------------------------
-
-
-def _next_number(department_code: str) -> str:
-    today = timezone.localdate()
-    key = f"{department_code}-{today:%Y%m%d}"
-    NumberSequence.objects.get_or_create(key=key)
-    NumberSequence.objects.filter(key=key).update(value=F("value") + 1)
-    return f"{key}-{NumberSequence.objects.get(key=key).value:04d}"
-
-
-def file_application(
-    *, by: User, item_code: str, applicant: dict, form: dict, agent: dict | None = None,
-    channel: str = Application.Channel.ONLINE, department_code: str = "", idempotency_key: str = "",
-) -> Application:  # fmt: skip
-    """Start an application (draft). Agents (art. 29) need the principal's authorisation.
-
-    Applicants and agents file online or by express; window clerks file walk-ins (channel window)
-    and own those cases (the applicant follows them with the query code on the receipt).
-    """
-    if not by.role_names & {Role.APPLICANT, Role.AGENT, Role.CLERK}:
-        raise NotPermitted("只有申请人、代办员或窗口工作人员可以申报。")
-    idempotency_key = (idempotency_key or "")[:100]
-    if idempotency_key:
-        existing = IdempotencyKey.objects.filter(user=by, key=idempotency_key).select_related("application").first()
-        if existing:
-            return existing.application
-    version = filing_version(item_code)
-    if version is None:
-        raise ValidationError({"item_code": ["该事项不存在、已取消或暂不接受申请。"]})
-    errors, party, agent_data = {}, {}, {}
-    try:
-        if not isinstance(applicant, dict):
-            raise ValidationError({"applicant": ["须为对象：{type, name, id_number, phone, address}。"]})
-        party = intake.clean_party(applicant, prefix="applicant")
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    if by.has_role(Role.AGENT) and not agent:
-        errors["agent"] = ["代办员须填写代理人信息和授权委托书。"]
-    if agent is not None and not isinstance(agent, dict):
-        errors["agent"] = ["须为对象：{name, id_number, phone, authorisation}。"]
-    elif agent:
-        try:
-            agent_data = intake.clean_party({**agent, "type": "person"}, prefix="agent", person_only=True)
-            agent_data["authorisation"] = _required(
-                agent.get("authorisation", ""), "agent.authorisation", "请提供授权委托书。"
-            )
-        except ValidationError as exc:
-            errors.update(exc.message_dict)
-    try:
-        cleaned_form = intake.clean_form(version, form or {})
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    if channel not in Application.Channel.values:
-        errors["channel"] = ["未知的申报渠道。"]
-    elif channel == Application.Channel.WINDOW and not by.has_role(Role.CLERK):
-        errors["channel"] = ["窗口申报由窗口工作人员录入。"]
-    elif not getattr(version, f"channel_{channel}"):
-        errors["channel"] = [f"本事项不提供“{Application.Channel(channel).label}”。"]
-    if errors:
-        raise ValidationError(errors)
-    item = version.item
-    department = item.department
-    if item.delegated_to.exists():
-        department = item.delegated_to.filter(code=department_code).first() or item.delegated_to.first()
-    with transaction.atomic():
-        case = Application.objects.create(
-            number=_next_number(department.code), item=item, item_version=version, department=department,
-            owner=by, filed_by=by, channel=channel, applicant_type=party["type"], applicant_name=party["name"],
-            applicant_id_number=party["id_number"], applicant_phone=party["phone"],
-            applicant_address=party["address"], agent_name=agent_data.get("name", ""),
-            agent_id_number=agent_data.get("id_number", ""), agent_phone=agent_data.get("phone", ""),
-            agent_authorisation=agent_data.get("authorisation", ""), form_data=cleaned_form,
-        )  # fmt: skip
-        if idempotency_key:
-            try:
-                with transaction.atomic():
-                    IdempotencyKey.objects.create(user=by, key=idempotency_key, application=case)
-            except IntegrityError:
-                transaction.set_rollback(True)
-                return IdempotencyKey.objects.get(user=by, key=idempotency_key).application
-        Event.objects.create(application=case, action="create", from_state="", to_state=case.state, actor=by,
-                             actor_role=Role.AGENT if agent_data else Role.APPLICANT)  # fmt: skip
-    return case
-
-
-def _case_for_upload(case_id: int, by: User) -> Application:
-    case = _locked_case(case_id, by)
-    own = by.pk in (case.owner_id, case.filed_by_id)
-    window = case.state == State.SUBMITTED and case.channel == Application.Channel.WINDOW and by.has_role(Role.CLERK)
-    if not own and not window:
-        raise NotPermitted("只有申请人可以上传材料。")
-    if case.state not in (State.DRAFT, State.CORRECTION_REQUESTED) and not window:
-        raise TransitionNotAllowed(f"办件当前状态为“{case.get_state_display()}”，不能更换材料。")
-    return case
-
-
-def _requirement(case: Application, requirement_id) -> int:
-    ids = set(case.item_version.materials.values_list("pk", flat=True))
-    try:
-        requirement_id = int(requirement_id)
-    except (TypeError, ValueError):
-        requirement_id = None
-    if requirement_id not in ids:
-        raise ValidationError({"requirement_id": ["不是本事项的申请材料。"]})
-    if case.state == State.CORRECTION_REQUESTED:
-        notice = case.correction_notices.order_by("-round").first()
-        if not notice.items.filter(requirement_id=requirement_id).exists():
-            raise ValidationError({"requirement_id": ["补正通知未要求更换这项材料。"]})
-    return requirement_id
-
-
-def _store(case: Application, requirement_id: int, by: User, **values) -> Material:
-    current = case.materials.filter(requirement_id=requirement_id, superseded=False).first()
-    if current is not None:
-        Material.objects.filter(pk=current.pk).update(superseded=True)
-    return Material.objects.create(
-        application=case, requirement_id=requirement_id, uploaded_by=by,
-        revision=(current.revision + 1) if current else 1, **values,
-    )  # fmt: skip
-
-
-def upload_material(*, case_id: int, by: User, requirement_id, upload) -> Material:
-    """A file for one requirement; a replacement keeps the earlier revision (after a correction)."""
-    content_type, sha256 = check_upload(upload)
-    with transaction.atomic():
-        case = _case_for_upload(case_id, by)
-        requirement_id = _requirement(case, requirement_id)
-        material = _store(case, requirement_id, by, original_name=(upload.name or "upload")[-200:],
-                          content_type=content_type, size=upload.size, sha256=sha256, file=upload)  # fmt: skip
-    return material
-
-
-def reuse_material(*, case_id: int, by: User, requirement_id, material_id) -> Material:
-    """复用: attach a material from an earlier case of the same account instead of uploading again."""
-    with transaction.atomic():
-        case = _case_for_upload(case_id, by)
-        requirement_id = _requirement(case, requirement_id)
-        source = (
-            Material.objects.filter(pk=_as_pk(material_id), application__owner=by).exclude(application=case).first()
-        )
-        if source is None:
-            raise ValidationError({"material_id": ["只能复用本人以往办件中的材料。"]})
-        return _store(case, requirement_id, by, original_name=source.original_name, content_type=source.content_type,
-                      size=source.size, sha256=source.sha256, file=source.file.name, reused_from=source)  # fmt: skip
 
 
 # --- transitions ------------------------------------------------------------------------------------
@@ -270,15 +104,6 @@ def resubmit_application(*, case_id: int, by: User, ip=None) -> Application:
         clock.set_receipt_clock(case, clock.now())
 
     return _transition(case_id, by, "resubmit", ip=ip, apply=apply)
-
-
-def _as_pk(value) -> int | None:
-    """An id as JSON (12) or a form ("12") sends it; None for anything else (a list, a float, a boolean)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().isdecimal():
-        return int(value)
-    return None
 
 
 def request_correction(*, case_id: int, by: User, items: list[dict], reason: str = "", ip=None) -> Application:
@@ -345,8 +170,8 @@ def accept_application(*, case_id: int, by: User, ip=None) -> Application:
 
 def reject_intake(*, case_id: int, by: User, reason: str, remedy: str = "", ip=None) -> Application:
     """不予受理: with the reason and what the applicant can do (another agency, a review)."""
-    reason = _required(reason, "reason", "请填写不予受理的理由。")
-    remedy = _required(remedy or REMEDY, "remedy", "请告知申请人的救济途径。")
+    reason = required_text(reason, "reason", "请填写不予受理的理由。")
+    remedy = required_text(remedy or REMEDY, "remedy", "请告知申请人的救济途径。")
 
     def apply(case, role):
         case.closed_reason = reason
@@ -366,7 +191,7 @@ def suspend_for_procedure(*, case_id: int, by: User, procedure: str, reason: str
     expert review; the clock stops and the applicant is told in writing."""
     if procedure not in Procedure.values:
         raise ValidationError({"procedure": [f"须为 {', '.join(Procedure.values)} 之一。"]})
-    reason = _required(reason, "reason", "请说明特别程序的理由。")
+    reason = required_text(reason, "reason", "请说明特别程序的理由。")
 
     def apply(case, role):
         case.suspended_at = clock.now()
@@ -394,7 +219,7 @@ def resume_review(*, case_id: int, by: User, ip=None) -> Application:
 
 def extend_deadline(*, case_id: int, by: User, days, reason: str, ip=None) -> Application:
     """延期 (art. 42): once, at most 10 working days (15 for joint items), approver, reason told."""
-    reason = _required(reason, "reason", "请说明延期理由（将告知申请人）。")
+    reason = required_text(reason, "reason", "请说明延期理由（将告知申请人）。")
 
     def apply(case, role):
         limit = MAX_JOINT_EXTENSION if case.item_version.joint else MAX_EXTENSION
@@ -424,7 +249,7 @@ def approve_application(*, case_id: int, by: User, reason: str = "", ip=None) ->
 
 def deny_application(*, case_id: int, by: User, reason: str, ip=None) -> Application:
     """不予行政许可: reasons and the right to review or litigation are stated (art. 38)."""
-    reason = _required(reason, "reason", "不予许可必须说明理由（行政许可法第三十八条）。")
+    reason = required_text(reason, "reason", "不予许可必须说明理由（行政许可法第三十八条）。")
     return _transition(case_id, by, "deny", ip=ip, reason=reason, data={"remedy": REMEDY},
                        apply=lambda case, role: _decide(case, by, Application.Decision.DENIED, reason))  # fmt: skip
 
@@ -434,7 +259,7 @@ def deliver_result(*, case_id: int, by: User, method: str, tracking_number: str 
     if method not in Application.Delivery.values:
         raise ValidationError({"method": ["送达方式须为 window、express 或 electronic。"]})
     if method == Application.Delivery.EXPRESS:
-        tracking_number = _required(tracking_number, "tracking_number", "邮寄送达须填写快递单号。")
+        tracking_number = required_text(tracking_number, "tracking_number", "邮寄送达须填写快递单号。")
 
     def apply(case, role):
         from fees.services import is_settled
@@ -458,36 +283,10 @@ def _close_open_suspension(case, role) -> None:
 
 def terminate_application(*, case_id: int, by: User, reason: str, ip=None) -> Application:
     """终止办理 by an approver, with the reason (e.g. the applicant died, the organisation dissolved)."""
-    reason = _required(reason, "reason", "请填写终止办理的理由。")
+    reason = required_text(reason, "reason", "请填写终止办理的理由。")
 
     def apply(case, role):
         case.closed_reason = reason
         _close_open_suspension(case, role)
 
     return _transition(case_id, by, "terminate", ip=ip, reason=reason, apply=apply)
-
-
-OPEN_CLOCK_STATES = [State.SUBMITTED, State.ACCEPTED, State.UNDER_REVIEW, State.SUSPENDED, State.DECIDED]
-CLOCK_FIELDS = ["accept_due", "correction_notice_due", "decision_due", "decision_yellow_at", "delivery_due",
-                "deadline_provisional"]  # fmt: skip
-CLOCK_INPUTS = ["received_at", "accepted_at", "clock_start", "decision_days", "extension_days", "suspended_days",
-                "decided_at", "delivered_at"]  # fmt: skip
-
-
-def recompute_open_deadlines(*, years: set[int] | None = None) -> int:
-    """After a calendar change, recompute the stored instants of open cases whose deadlines lie on or
-    after the first changed year (all provisional ones when ``years`` is None). Returns how many moved."""
-    cases = Application.objects.filter(state__in=OPEN_CLOCK_STATES)
-    if years:
-        first = calendar.end_of_day(date(min(years), 1, 1)).replace(hour=0, minute=0, second=0)
-        cases = cases.filter(Q(accept_due__gte=first) | Q(decision_due__gte=first) | Q(delivery_due__gte=first))
-    else:
-        cases = cases.filter(deadline_provisional=True)
-    updated = 0
-    for case in cases.only("pk", "state", *CLOCK_INPUTS, *CLOCK_FIELDS).iterator(chunk_size=2000):
-        before = [getattr(case, f) for f in CLOCK_FIELDS]
-        clock.recompute(case)
-        if [getattr(case, f) for f in CLOCK_FIELDS] != before:
-            Application.objects.filter(pk=case.pk).update(**{f: getattr(case, f) for f in CLOCK_FIELDS})
-            updated += 1
-    return updated
