@@ -1,5 +1,11 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from hall.models import User, mobile_validator
+from hall.roles import Role
+from hall.services import grant_role
 
 
 class LoginForm(AuthenticationForm):
@@ -7,3 +13,50 @@ class LoginForm(AuthenticationForm):
 
     username = forms.CharField(label="用户名", max_length=150, widget=forms.TextInput(attrs={"autofocus": True}))
     password = forms.CharField(label="密码", strip=False, widget=forms.PasswordInput)
+
+
+class RegistrationForm(UserCreationForm):
+    """Applicant self-registration (网上办事大厅实名注册): the real name, a mobile number and a resident
+    ID number that passes the GB 11643 checksum stand for the real-name check; passwords go through
+    Django's validators. Saving creates the user and grants the ``applicant`` role in one transaction."""
+
+    real_name = forms.CharField(label="真实姓名", max_length=50, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    phone = forms.CharField(
+        label="手机号码", max_length=11, validators=[mobile_validator],
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "numeric", "autocomplete": "tel"}),
+    )  # fmt: skip
+    id_number = forms.CharField(
+        label="居民身份证号码", max_length=18, help_text="用于实名核验；网上申报时作为申请人证件号码。",
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
+    )  # fmt: skip
+    email = forms.EmailField(
+        label="电子邮箱（选填）", required=False, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("username", "real_name", "phone", "email")
+
+    field_order = ("username", "real_name", "phone", "id_number", "email", "password1", "password2")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "用户名"
+        self.fields["password1"].label = "密码"
+        self.fields["password2"].label = "再次输入密码"
+
+    def clean_id_number(self) -> str:
+        # The one rule for identity numbers lives with the applications that file them (GB 11643).
+        from approvals.intake import clean_id_number
+
+        try:
+            return clean_id_number("person", self.cleaned_data.get("id_number", ""))
+        except ValidationError:
+            raise ValidationError("居民身份证号码无效，请核对（18 位，最后一位可能是 X）。") from None
+
+    def save(self, commit: bool = True) -> User:
+        with transaction.atomic():
+            user = super().save(commit=commit)
+            if commit:
+                grant_role(user=user, role=Role.APPLICANT)
+        return user

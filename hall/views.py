@@ -1,15 +1,17 @@
 """Pages of the hall: home, login, error pages."""
 
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseServerError
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template import loader
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.csrf import requires_csrf_token
 
 from hall.errors import json_error
-from hall.forms import LoginForm
+from hall.forms import LoginForm, RegistrationForm
 from hall.models import Notification
 
 
@@ -31,6 +33,26 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+
+def register(request):
+    """实名注册: an applicant account, logged in at once and sent to “我的办件”."""
+    if request.user.is_authenticated:
+        return redirect(_applicant_home())
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect(_applicant_home())
+    return render(request, "registration/register.html", {"form": form})
+
+
+def _applicant_home() -> str:
+    """我的办件 when the portal is installed (hall does not depend on approvals), else the home page."""
+    try:
+        return reverse("approvals:my_cases")
+    except NoReverseMatch:
+        return reverse("home")
 
 
 def _is_api(request) -> bool:
