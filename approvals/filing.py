@@ -68,7 +68,7 @@ def file_application(
             agent_data = intake.clean_party({**agent, "type": "person"}, prefix="agent", person_only=True)
             agent_data["authorisation"] = required_text(
                 agent.get("authorisation", ""), "agent.authorisation", "请提供授权委托书。"
-            )
+            )[:200]
         except ValidationError as exc:
             errors.update(exc.message_dict)
     try:

@@ -1,12 +1,12 @@
 """Validation of what an applicant files: identity numbers (GB 11643, GB 32100) and the item's form."""
 
+import math
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from stdnum.cn import ric, uscc
-from stdnum.exceptions import ValidationError as StdnumError
 
 from catalog.models import FormField, ItemVersion
+from hall.identity import clean_id_number
 from hall.models import mobile_validator
 
 
@@ -18,16 +18,6 @@ def required_text(text, field: str, message: str) -> str:
     return text
 
 
-def clean_id_number(kind: str, number: str) -> str:
-    """An 18-digit resident ID (checksum) for persons, a unified social credit code for organisations."""
-    number = (number or "").strip().upper()
-    try:
-        return ric.validate(number) if kind == "person" else uscc.validate(number)
-    except StdnumError as exc:
-        label = "居民身份证号码" if kind == "person" else "统一社会信用代码"
-        raise ValidationError(f"{label}无效（{exc}）。") from exc
-
-
 def clean_party(data: dict, *, prefix: str, person_only: bool = False) -> dict:
     """Applicant or agent details; errors keyed ``applicant.id_number`` etc."""
     errors = {}
@@ -35,8 +25,9 @@ def clean_party(data: dict, *, prefix: str, person_only: bool = False) -> dict:
     if kind not in ("person", "organisation"):
         errors[f"{prefix}.type"] = ["须为 person 或 organisation。"]
     name = str(data.get("name") or "").strip()
-    if not name or len(name) > 100:
-        errors[f"{prefix}.name"] = ["请填写姓名或名称（不超过 100 字）。"]
+    longest = 50 if person_only else 100
+    if not name or len(name) > longest:
+        errors[f"{prefix}.name"] = [f"请填写姓名或名称（不超过 {longest} 字）。"]
     phone = str(data.get("phone") or "").strip()
     try:
         mobile_validator(phone)
@@ -59,9 +50,12 @@ def _clean_value(field: FormField, value):
         raise ValidationError("请填写单个值。")
     if field.type == FormField.Type.NUMBER:
         try:
-            return float(value) if "." in str(value) else int(value)
-        except (TypeError, ValueError):
+            number = float(value) if "." in str(value) or "e" in str(value).lower() else int(value)
+        except (TypeError, ValueError, OverflowError):
             raise ValidationError("请输入数字。") from None
+        if not math.isfinite(number) or abs(number) > 1e15:
+            raise ValidationError("数值超出范围。")
+        return number
     if field.type == FormField.Type.DATE:
         try:
             return date.fromisoformat(str(value)).isoformat()

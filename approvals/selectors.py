@@ -4,6 +4,8 @@ Everything a user may read goes through ``approvals.scope.visible_cases``; outsi
 exist (404). The list and detail queries here run in a constant number of statements.
 """
 
+import secrets
+
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -100,3 +102,18 @@ def public_case(number: str) -> Application | None:
         .filter(number=number)
         .first()
     )
+
+
+def case_by_query_code(number: str, code: str) -> Application | None:
+    """The case whose number and query code (查询码) both match, for the public progress page and API.
+
+    A wrong number and a wrong code look the same to the caller (None), and the code is compared in
+    constant time, so neither numbers nor codes can be probed.
+    """
+    number = (number or "").strip()[:40]
+    code = (code or "").strip().upper()[:40]
+    case = public_case(number) if number else None
+    expected = case.query_code if case is not None else secrets.token_hex(4)
+    if case is None or not code or not secrets.compare_digest(code.encode(), expected.encode()):
+        return None
+    return case

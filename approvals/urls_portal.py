@@ -1,3 +1,17 @@
 """Applicant portal (网上办事大厅) pages."""
 
-urlpatterns = []
+from django.urls import path
+
+from approvals import views_portal as views
+
+urlpatterns = [
+    path("my/cases/", views.my_cases, name="my_cases"),
+    path("apply/<str:code>/", views.start, name="start"),
+    path("cases/<str:number>/", views.case, name="case"),
+    path("cases/<str:number>/materials/", views.upload, name="upload"),
+    path("cases/<str:number>/materials/reuse/", views.reuse, name="reuse"),
+    path("cases/<str:number>/submit/", views.submit, name="submit"),
+    path("cases/<str:number>/resubmit/", views.resubmit, name="resubmit"),
+    path("cases/<str:number>/withdraw/", views.withdraw, name="withdraw"),
+    path("progress/", views.progress, name="progress"),
+]

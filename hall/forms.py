@@ -3,6 +3,7 @@ from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from hall.identity import clean_id_number
 from hall.models import User, mobile_validator
 from hall.roles import Role
 from hall.services import grant_role
@@ -26,7 +27,7 @@ class RegistrationForm(UserCreationForm):
         widget=forms.TextInput(attrs={"type": "tel", "inputmode": "numeric", "autocomplete": "tel"}),
     )  # fmt: skip
     id_number = forms.CharField(
-        label="居民身份证号码", max_length=18, help_text="用于实名核验；网上申报时作为申请人证件号码。",
+        label="居民身份证号码", max_length=18, help_text="用于实名核验（18 位，最后一位可能是 X）。",
         widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
     )  # fmt: skip
     email = forms.EmailField(
@@ -46,9 +47,6 @@ class RegistrationForm(UserCreationForm):
         self.fields["password2"].label = "再次输入密码"
 
     def clean_id_number(self) -> str:
-        # The one rule for identity numbers lives with the applications that file them (GB 11643).
-        from approvals.intake import clean_id_number
-
         try:
             return clean_id_number("person", self.cleaned_data.get("id_number", ""))
         except ValidationError:

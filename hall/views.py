@@ -39,7 +39,7 @@ def register(request):
     """实名注册: an applicant account, logged in at once and sent to “我的办件”."""
     if request.user.is_authenticated:
         return redirect(_applicant_home())
-    form = RegistrationForm(request.POST or None)
+    form = RegistrationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")

@@ -1,0 +1,398 @@
+"""Applicant portal (网上办事大厅): my cases, online filing, the case page, public progress.
+
+Views read through ``approvals.selectors`` and act only through ``approvals.services``; every POST
+redirects back (PRG) with the outcome as a message, so a refused action never answers with a 500.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_POST
+
+from approvals import notices, selectors, services
+from approvals.forms_portal import ProgressForm, ReuseForm, StartForm, UploadForm, WithdrawForm
+from approvals.models import BEFORE_DECISION, Application, Material, State
+from approvals.scope import case_for
+from catalog.selectors import filing_version
+from fees.services import summary as fee_summary
+from hall.audit import client_ip
+from hall.errors import DomainError, OutsideScope
+from hall.roles import Role
+
+PAGE_SIZE = 20
+PROGRESS_LOOKUPS_PER_MINUTE = 30
+REUSE_CHOICES = 30
+STATE_LABELS = dict(State.choices)
+ACTION_LABELS = {"create": "创建申请", **services.ACTION_LABELS}
+BADGES = {
+    State.DRAFT: "", State.SUBMITTED: "info", State.CORRECTION_REQUESTED: "warn", State.ACCEPTED: "info",
+    State.UNDER_REVIEW: "info", State.SUSPENDED: "warn", State.DECIDED: "ok", State.DELIVERED: "ok",
+    State.REJECTED: "danger", State.WITHDRAWN: "", State.TERMINATED: "danger",
+}  # fmt: skip
+# What the applicant does next, by state (我的办件).
+NEXT_STEPS = {
+    State.DRAFT: "继续填写：上传材料并提交申请",
+    State.SUBMITTED: "等待窗口受理（5 个工作日内受理或一次性告知补正）",
+    State.CORRECTION_REQUESTED: "待补正 — 请按补正通知一次补齐材料后重新提交",
+    State.ACCEPTED: "已受理，等待审查",
+    State.UNDER_REVIEW: "审查中，请留意消息",
+    State.SUSPENDED: "特别程序中（所需时间不计入办理时限）",
+    State.DECIDED: "已作出决定，请领取结果",
+    State.DELIVERED: "已办结",
+    State.REJECTED: "不予受理，可查看不予受理通知书",
+    State.WITHDRAWN: "已撤回",
+    State.TERMINATED: "已终止办理",
+}
+# Material status (approvals.serializers vocabulary) → label and badge.
+MATERIAL_STATUS = {
+    "missing": ("未上传", "danger"), "not_provided": ("未提供", ""), "uploaded": ("已上传", "ok"),
+    "replaced": ("已更换", "ok"), "reused": ("复用", "info"), "correction_requested": ("待补正", "warn"),
+}  # fmt: skip
+DELIVERY_CHOICES = (
+    ("window", "窗口领取", "凭身份证件到办理窗口领取，可在“消息”中查看领取通知。"),
+    ("express", "邮寄送达", "免费邮寄至您的联系地址（本事项提供快递送达时）。"),
+    ("electronic", "电子送达", "电子证照或电子文书推送至本账号，可随时下载。"),
+)
+
+
+def badge(state: str) -> str:
+    return BADGES.get(state, "")
+
+
+# --- 我的办件 -----------------------------------------------------------------------------------------------
+
+
+@login_required
+def my_cases(request):
+    """The user's own cases (an agent: the cases it filed), newest first, 20 a page, constant queries."""
+    cases = selectors.case_list(request.user).order_by("-created_at", "-id")
+    if selectors.is_staff(request.user):  # their own filings, not their department's queue
+        cases = cases.filter(Q(owner=request.user) | Q(filed_by=request.user))
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    for row in page.object_list:
+        row.badge, row.next_step = badge(row.state), NEXT_STEPS.get(row.state, "")
+    return render(request, "approvals/portal/my_cases.html", {"page_obj": page})
+
+
+# --- 网上申报 -----------------------------------------------------------------------------------------------
+
+
+@login_required
+def start(request, code: str):
+    """A step-by-step filing page: the one-time checklist, the applicant (and agent), the item's form.
+
+    Saving files a draft (``services.file_application``, channel online); materials are uploaded on
+    the case page, then the applicant submits."""
+    version = filing_version(code[:36])
+    if version is None:
+        raise Http404("该事项不存在、已取消或暂不接受申请。")
+    user = request.user
+    may_file = bool(user.role_names & {Role.APPLICANT, Role.AGENT})
+    is_agent = user.has_role(Role.AGENT)
+    initial = {"applicant_type": Application.ApplicantType.PERSON}
+    if is_agent:
+        initial.update(agent_name=user.real_name, agent_phone=user.phone)
+    else:
+        initial.update(applicant_name=user.real_name, applicant_phone=user.phone)
+    form = StartForm(
+        request.POST if request.method == "POST" else None, version=version, is_agent=is_agent, initial=initial
+    )
+    if request.method == "POST" and may_file and version.channel_online and form.is_valid():
+        try:
+            case = services.file_application(
+                by=user, item_code=version.item.code, channel=Application.Channel.ONLINE, **form.service_arguments()
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        except DomainError as exc:
+            form.add_error(None, exc.detail)
+        else:
+            return redirect("approvals:case", case.number)
+    context = {"version": version, "item": version.item, "materials": list(version.materials.all()),
+               "form": form, "may_file": may_file, "is_agent": is_agent}  # fmt: skip
+    return render(request, "approvals/portal/start.html", context)
+
+
+# --- the case page ------------------------------------------------------------------------------------------
+
+
+def work_case_url(number: str) -> str | None:
+    """The staff workbench's case page, when the workbench is installed (soft dependency by URL name)."""
+    try:
+        return reverse("approvals:work_case", args=[number])
+    except NoReverseMatch:
+        return None
+
+
+@login_required
+def case(request, number: str):
+    """One case as its applicant sees it: state, deadlines, materials with upload/reuse, the correction
+    notice, the notices issued so far, fees, the timeline, and exactly the actions allowed now."""
+    try:
+        case = selectors.case_detail(request.user, number)
+    except OutsideScope as exc:
+        raise Http404(exc.detail) from exc
+    is_party = request.user.pk in (case.owner_id, case.filed_by_id)
+    if not is_party and (url := work_case_url(case.number)):
+        return redirect(url)
+    return render(request, "approvals/portal/case.html", case_context(request.user, case, is_party))
+
+
+def _latest_notice(case: Application):
+    return max(case.correction_notices.all(), key=lambda n: n.round, default=None)
+
+
+def case_context(user, case: Application, is_party: bool) -> dict:
+    state = case.state
+    notice = _latest_notice(case) if state == State.CORRECTION_REQUESTED else None
+    asked = {item.requirement_id: item.reason for item in notice.items.all()} if notice else {}
+    current = {m.requirement_id: m for m in case.current_materials}
+    editable = is_party and state in (State.DRAFT, State.CORRECTION_REQUESTED)
+    rows = []
+    for requirement in case.item_version.materials.all():
+        material = current.get(requirement.pk)
+        status = selectors.material_status(case, requirement, material)
+        label, status_badge = MATERIAL_STATUS.get(status, (status, ""))
+        rows.append({
+            "requirement": requirement, "material": material, "status": status, "label": label, "badge": status_badge,
+            "asked_reason": asked.get(requirement.pk, ""),
+            "can_change": editable and (state == State.DRAFT or requirement.pk in asked),
+        })  # fmt: skip
+    missing = [r for r in rows if r["status"] == "missing"]
+    outstanding = [r for r in rows if r["status"] == "correction_requested"]
+    can_change = any(r["can_change"] for r in rows)
+    fees = fee_summary(case)
+    return {
+        "case": case,
+        "badge": badge(state),
+        "next_step": NEXT_STEPS.get(state, ""),
+        "is_party": is_party,
+        "rows": rows,
+        "missing": missing,
+        "outstanding": outstanding,
+        "notice": notice,
+        "reuse_choices": reuse_choices(user, case) if is_party and can_change else [],
+        "can_change": can_change,
+        "can_submit": is_party and state == State.DRAFT,
+        "can_resubmit": is_party and state == State.CORRECTION_REQUESTED,
+        "can_withdraw": is_party and state in BEFORE_DECISION,
+        "deadlines": deadlines(case),
+        "notices": [(kind, title) for kind, title in notices.TITLES.items() if notices.occurrence(case, kind)],
+        "timeline": timeline(case),
+        "fees": fees,
+        "fees_due": fees["due_fen"] > fees["paid_fen"],
+        "pay_url": _pay_url(case) if fees["due_fen"] > fees["paid_fen"] else None,
+        "delivery_choices": [c for c in DELIVERY_CHOICES if c[0] != "express" or case.item_version.channel_express],
+        "workbench_url": None if is_party else work_case_url(case.number),
+    }
+
+
+def deadlines(case: Application) -> list[tuple[str, object]]:
+    """The due instants that apply in the case's state (provisional ones are marked on the page)."""
+    state, rows = case.state, []
+    if state == State.SUBMITTED and case.accept_due:
+        rows.append(("受理或一次性告知补正期限", case.accept_due))
+    if case.decision_due and state in (State.ACCEPTED, State.UNDER_REVIEW, State.SUSPENDED):
+        rows.append(("办结期限", case.decision_due))
+    if case.delivery_due and state == State.DECIDED:
+        rows.append(("送达期限", case.delivery_due))
+    return rows
+
+
+def timeline(case: Application) -> list[dict]:
+    return [
+        {"at": e.at, "label": ACTION_LABELS.get(e.action, e.action), "state": STATE_LABELS.get(e.to_state, e.to_state),
+         "reason": e.reason}
+        for e in case.events.all()
+    ]  # fmt: skip
+
+
+def reuse_choices(user, case: Application) -> list[Material]:
+    """The user's current materials of other cases, newest first, one per file content (复用)."""
+    materials = (
+        Material.objects.filter(application__owner=user, superseded=False)
+        .exclude(application=case)
+        .select_related("application", "requirement")
+        .only(
+            "id",
+            "original_name",
+            "sha256",
+            "uploaded_at",
+            "application__number",
+            "application__state",
+            "requirement__name",
+        )
+        .order_by("-uploaded_at", "-id")[: REUSE_CHOICES * 3]
+    )
+    seen, choices = set(), []
+    for material in materials:
+        if material.sha256 not in seen:
+            seen.add(material.sha256)
+            choices.append(material)
+    return choices[:REUSE_CHOICES]
+
+
+def _pay_url(case: Application) -> str | None:
+    try:
+        return reverse("fees:pay", args=[case.number])
+    except NoReverseMatch:
+        return None
+
+
+# --- 办件进度查询 ---------------------------------------------------------------------------------------------
+
+
+def _throttled(request) -> bool:
+    """At most PROGRESS_LOOKUPS_PER_MINUTE lookups per client address per minute (a fixed window)."""
+    key = f"portal-progress:{client_ip(request) or 'unknown'}"
+    cache.add(key, 0, timeout=60)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=60)
+        count = 1
+    return count > PROGRESS_LOOKUPS_PER_MINUTE
+
+
+def progress(request):
+    """Public progress by case number and query code: state and timeline, no personal data.
+
+    A wrong number and a wrong code both read “未找到”. POST keeps the code out of URLs and logs."""
+    initial = {"number": request.GET.get("number", "")[:40]}
+    form = ProgressForm(request.POST if request.method == "POST" else None, initial=initial)
+    context = {"form": form, "case": None, "not_found": False}
+    if request.method == "POST":
+        if _throttled(request):
+            context["throttled"] = True
+            return render(request, "approvals/portal/progress.html", context, status=429)
+        if form.is_valid():
+            case = selectors.case_by_query_code(form.cleaned_data["number"], form.cleaned_data["query_code"])
+            context["not_found"] = case is None
+            if case is not None:
+                context.update(case=case, badge=badge(case.state), timeline=public_timeline(case))
+    return render(request, "approvals/portal/progress.html", context)
+
+
+def public_timeline(case: Application) -> list[dict]:
+    """Actions and states only: reasons may name people and are not public."""
+    return [{key: value for key, value in row.items() if key != "reason"} for row in timeline(case)]
+
+
+# --- actions on a case (POST, then back to the case page) -----------------------------------------------------
+
+
+def _own_case(request, number: str) -> Application:
+    """The case if it is in the user's scope (404 otherwise); the service checks who may act."""
+    try:
+        return case_for(request.user, number)
+    except OutsideScope as exc:
+        raise Http404(exc.detail) from exc
+
+
+def _report(request, exc: Exception) -> None:
+    """A refused action as a message: the service's words, plus a hint when someone acted first (409)."""
+    if isinstance(exc, DomainError):
+        text = exc.detail
+        if exc.status_code == 409:
+            text += "（页面已刷新为最新状态。）"
+        messages.error(request, text)
+    else:
+        for text in exc.messages:
+            messages.error(request, text)
+
+
+def _form_errors(request, form) -> None:
+    for texts in form.errors.values():
+        for text in texts:
+            messages.error(request, text)
+
+
+def _back(case: Application, anchor: str = "") -> HttpResponseRedirect:
+    return redirect(reverse("approvals:case", args=[case.number]) + (f"#{anchor}" if anchor else ""))
+
+
+@login_required
+@require_POST
+def upload(request, number: str):
+    """Upload one file for one material requirement (services.upload_material: 413 / 415 as messages)."""
+    case = _own_case(request, number)
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(case, "materials")
+    try:
+        material = services.upload_material(case_id=case.pk, by=request.user,
+                                            requirement_id=form.cleaned_data["requirement_id"],
+                                            upload=form.cleaned_data["file"])  # fmt: skip
+    except (DomainError, ValidationError) as exc:
+        _report(request, exc)
+    else:
+        messages.success(request, f"已上传“{material.requirement.name}”：{material.original_name}")
+    return _back(case, "materials")
+
+
+@login_required
+@require_POST
+def reuse(request, number: str):
+    """复用: attach a material of one of the user's earlier cases (services.reuse_material)."""
+    case = _own_case(request, number)
+    form = ReuseForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(case, "materials")
+    try:
+        material = services.reuse_material(case_id=case.pk, by=request.user,
+                                           requirement_id=form.cleaned_data["requirement_id"],
+                                           material_id=form.cleaned_data["material_id"])  # fmt: skip
+    except (DomainError, ValidationError) as exc:
+        _report(request, exc)
+    else:
+        messages.success(request, f"已复用以往材料“{material.original_name}”作为“{material.requirement.name}”。")
+    return _back(case, "materials")
+
+
+def _transition(request, number: str, service, done: str, **arguments):
+    case = _own_case(request, number)
+    try:
+        service(case_id=case.pk, by=request.user, ip=client_ip(request), **arguments)
+    except (DomainError, ValidationError) as exc:
+        _report(request, exc)
+    else:
+        messages.success(request, done)
+    return _back(case)
+
+
+@login_required
+@require_POST
+def submit(request, number: str):
+    """提交申请: the materials count as received now; acceptance or a correction notice within 5 working days."""
+    return _transition(request, number, services.submit_application,
+                       "申请已提交。窗口将在 5 个工作日内受理，或一次性告知需要补正的全部材料。")  # fmt: skip
+
+
+@login_required
+@require_POST
+def resubmit(request, number: str):
+    """补正后重新提交: the 5 working days start again from the new receipt."""
+    return _transition(request, number, services.resubmit_application, "补正材料已提交，受理期限自今日起重新计算。")
+
+
+@login_required
+def withdraw(request, number: str):
+    """撤回申请 before a decision: a confirmation page with an optional reason, then the service."""
+    case = _own_case(request, number)
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if form.is_valid():
+            return _transition(request, number, services.withdraw_application, "申请已撤回。",
+                               reason=form.cleaned_data["reason"])  # fmt: skip
+    elif case.state not in BEFORE_DECISION:
+        messages.error(request, f"办件当前状态为“{case.get_state_display()}”，不能撤回。")
+        return _back(case)
+    return render(request, "approvals/portal/withdraw.html", {"case": case, "form": form})

@@ -1,0 +1,474 @@
+"""The applicant portal (网上办事大厅) as a browser sees it: register, file online, upload or reuse
+materials, answer the one-time correction notice (行政许可法 art. 32), withdraw, follow progress.
+
+Pages only call the services; every refused action comes back as a message on the refreshed page,
+never as a 500.
+"""
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import NoReverseMatch, reverse
+
+from approvals import services
+from approvals.models import Application, Event, Material
+from hall.models import User
+from tests.approvals import helpers
+from tests.approvals.helpers import FORM, GIF, ITEM, PDF, PERSON, act, at, case_in, file_case, reload
+
+PASSWORD = "Hall-portal-2026!x"
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    with helpers.demo_for_module(django_db_blocker):
+        yield
+
+
+@pytest.fixture
+def people(demo, db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    with helpers.frozen(at(2026, 9, 30)):
+        yield helpers.demo_people()
+
+
+def client_for(user: User | None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def html(response) -> str:
+    return response.content.decode()
+
+
+def field_block(page: str, name: str) -> str:
+    """The ``<div class="field">`` that holds the input called ``name``: where its errors must be."""
+    for block in page.split('<div class="field')[1:]:
+        if f'name="{name}"' in block:
+            return block
+    raise AssertionError(f"no field {name}")
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+def case_url(case: Application, action: str = "") -> str:
+    return reverse(f"approvals:{action or 'case'}", args=[case.number])
+
+
+def start_data(**overrides) -> dict:
+    data = {
+        "applicant_type": "person", "applicant_name": PERSON["name"], "applicant_id_number": PERSON["id_number"],
+        "applicant_phone": PERSON["phone"], "applicant_address": PERSON["address"],
+        **{f"form_{name}": value for name, value in FORM.items()},
+    }  # fmt: skip
+    data.update(overrides)
+    return data
+
+
+def pdf(name: str = "材料.pdf", content: bytes = PDF) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, "application/pdf")
+
+
+# --- registration ------------------------------------------------------------------------------------------------
+
+REGISTRATION = {
+    "username": "zhaolei", "real_name": "赵磊", "phone": "13900000009", "id_number": "11010519491231002X",
+    "email": "", "password1": PASSWORD, "password2": PASSWORD,
+}  # fmt: skip
+
+
+def test_registration_creates_a_logged_in_applicant_and_opens_my_cases(people):
+    client = client_for(None)
+    assert 'href="/accounts/register/"' in html(client.get(reverse("login")))
+    response = client.post(reverse("register"), REGISTRATION)
+    assert response.status_code == 302 and response["Location"] == reverse("approvals:my_cases")
+    user = User.objects.get(username="zhaolei")
+    assert (user.real_name, user.phone) == ("赵磊", "13900000009") and user.has_role("applicant")
+    page = client.get(response["Location"])
+    assert page.status_code == 200 and page.context["user"] == user
+    assert "您还没有办件" in html(page) and 'href="/my/cases/"' in html(page)
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"id_number": "110105194912310021"}, "id_number", "居民身份证号码无效"),
+        ({"phone": "1380000"}, "phone", "请输入 11 位手机号码"),
+        ({"password2": PASSWORD + "?"}, "password2", "两个密码不一致"),
+        ({"password1": "12345678", "password2": "12345678"}, "password2", "这个密码太常见了"),
+        ({"real_name": ""}, "real_name", "该字段是必填项"),
+        ({"username": "applicant"}, "username", "已存在"),
+    ],
+)
+def test_registration_errors_are_shown_in_chinese_next_to_the_field_and_create_nobody(people, change, field, message):
+    users = User.objects.count()
+    response = client_for(None).post(reverse("register"), {**REGISTRATION, **change})
+    assert response.status_code == 200
+    block = field_block(html(response), field)
+    assert "has-error" in block.split(">", 1)[0] and message in block, block
+    assert User.objects.count() == users
+
+
+# --- filing online ---------------------------------------------------------------------------------------------
+
+
+def test_the_start_page_shows_the_one_time_checklist_and_the_items_own_fields(people):
+    client = client_for(people.applicant)
+    response = client.get(reverse("approvals:start", args=[ITEM]))
+    assert response.status_code == 200
+    page = html(response)
+    version = response.context["version"]
+    for material in version.materials.all():
+        assert material.name in page
+    assert page.index("一次性告知") < page.index('name="applicant_name"') < page.index('name="form_project_name"')
+    for spec in version.fields.all():
+        assert spec.label in page and f'name="form_{spec.name}"' in page
+    assert '<select name="form_land_supply"' in page and '<option value="划拨">' in page
+    assert 'type="number"' in field_block(page, "form_site_area")
+    assert 'type="tel"' in field_block(page, "form_contact_phone")
+    assert 'value="张伟"' in field_block(page, "applicant_name")  # prefilled from the account
+    assert 'name="agent_authorisation"' not in page  # not an agent
+
+
+def test_items_that_take_no_filings_have_no_start_page(people):
+    client = client_for(people.applicant)
+    assert client.get(reverse("approvals:start", args=["NO-SUCH-ITEM"])).status_code == 404
+    assert client_for(None).get(reverse("approvals:start", args=[ITEM])).status_code == 302  # log in first
+
+
+def test_a_bad_id_number_is_shown_next_to_its_field_and_nothing_is_filed(people):
+    cases = Application.objects.count()
+    response = client_for(people.applicant).post(
+        reverse("approvals:start", args=[ITEM]),
+        start_data(applicant_id_number="110105194912310021", form_site_area="", form_land_supply="租赁"),
+    )
+    assert response.status_code == 200
+    page = html(response)
+    assert "居民身份证号码无效（校验位不符），请核对后重新输入" in field_block(page, "applicant_id_number")
+    assert "checksum" not in page
+    assert "请填写用地面积" in field_block(page, "form_site_area")
+    assert "请从 出让、划拨 中选择" in page
+    assert "居民身份证号码无效" not in field_block(page, "applicant_phone")
+    assert Application.objects.count() == cases
+
+
+def test_a_valid_filing_creates_an_online_draft_and_opens_its_case_page(people):
+    response = client_for(people.applicant).post(reverse("approvals:start", args=[ITEM]), start_data())
+    case = Application.objects.latest("id")
+    assert response.status_code == 302 and response["Location"] == case_url(case)
+    assert (case.state, case.channel, case.owner, case.applicant_name) == ("draft", "online", people.applicant, "张伟")
+    assert case.form_data["site_area"] == 12000 and case.form_data["land_supply"] == "出让"
+    page = html(client_for(people.applicant).get(response["Location"]))
+    assert case.number in page and case.query_code in page and "提交申请" in page and "撤回申请" in page
+
+
+def test_an_agent_must_give_the_authorisation(people):
+    client = client_for(people.agent)
+    page = html(client.get(reverse("approvals:start", args=[ITEM])))
+    assert 'name="agent_authorisation"' in page and 'value="王强"' in field_block(page, "agent_name")
+    agent = {"agent_name": "王强", "agent_id_number": "11010519491231002X", "agent_phone": "13800000003"}
+    cases = Application.objects.count()
+    refused = client.post(reverse("approvals:start", args=[ITEM]), start_data(**agent))
+    assert refused.status_code == 200
+    assert "请提供授权委托书" in field_block(html(refused), "agent_authorisation")
+    assert Application.objects.count() == cases
+    filed = client.post(reverse("approvals:start", args=[ITEM]), start_data(**agent, agent_authorisation="委托书 007"))
+    case = Application.objects.latest("id")
+    assert filed.status_code == 302 and case.agent_authorisation == "委托书 007" and case.owner == people.agent
+
+
+# --- materials -------------------------------------------------------------------------------------------------
+
+
+def test_upload_a_pdf_on_the_case_page(people):
+    case = file_case(people.applicant, complete=False)
+    requirement = helpers.required_materials(case)[0]
+    client = client_for(people.applicant)
+    response = client.post(case_url(case, "upload"), {"requirement_id": requirement.pk, "file": pdf("申请表.pdf")})
+    assert response.status_code == 302 and response["Location"] == case_url(case) + "#materials"
+    material = Material.objects.get(application=case, requirement=requirement)
+    assert (material.original_name, material.revision, material.content_type) == ("申请表.pdf", 1, "application/pdf")
+    page = client.get(response["Location"])
+    assert any("已上传" in m for m in messages_of(page))
+    assert "申请表.pdf" in html(page) and "第 1 版" in html(page)
+
+
+def test_a_gif_or_an_oversized_file_is_refused_with_a_message(people, settings):
+    case = file_case(people.applicant, complete=False)
+    requirement = helpers.required_materials(case)[0]
+    client = client_for(people.applicant)
+    url = case_url(case, "upload")
+    gif = client.post(url, {"requirement_id": requirement.pk, "file": SimpleUploadedFile("照片.pdf", GIF)}, follow=True)
+    assert gif.status_code == 200 and any("只接受 PDF、JPEG、PNG 或 OFD" in m for m in messages_of(gif))
+    settings.UPLOAD_MAX_MB = 1
+    big = client.post(url, {"requirement_id": requirement.pk, "file": pdf(content=PDF + b"0" * 2**20)}, follow=True)
+    assert big.status_code == 200 and any("超过 1 MB" in m for m in messages_of(big))
+    assert not Material.objects.filter(application=case).exists()
+
+
+def test_reuse_a_material_from_an_earlier_case(people):
+    earlier = file_case(people.applicant)
+    source = earlier.materials.order_by("-id").first()  # one option per file content: the newest
+    case = file_case(people.applicant, complete=False)
+    requirement = helpers.required_materials(case)[1]
+    client = client_for(people.applicant)
+    page = html(client.get(case_url(case)))
+    assert "复用以往材料" in page and f'<option value="{source.pk}">' in page
+    foreign = file_case(people.applicant2).materials.first()
+    refused = client.post(case_url(case, "reuse"), {"requirement_id": requirement.pk, "material_id": foreign.pk},
+                          follow=True)  # fmt: skip
+    assert any("只能复用本人以往办件中的材料" in m for m in messages_of(refused))
+    response = client.post(case_url(case, "reuse"), {"requirement_id": requirement.pk, "material_id": source.pk},
+                           follow=True)  # fmt: skip
+    reused = Material.objects.get(application=case, requirement=requirement)
+    assert reused.reused_from == source and reused.sha256 == source.sha256
+    assert any("已复用" in m for m in messages_of(response)) and "复用</span>" in html(response)
+
+
+# --- the workflow from the applicant's side ----------------------------------------------------------------------
+
+
+def test_submit_and_a_second_submit_reads_as_a_conflict(people):
+    case = file_case(people.applicant)
+    client = client_for(people.applicant)
+    response = client.post(case_url(case, "submit"), follow=True)
+    assert reload(case).state == "submitted" and any("申请已提交" in m for m in messages_of(response))
+    event = Event.objects.get(application=case, action="submit")
+    assert event.ip == "127.0.0.1"
+    again = client.post(case_url(case, "submit"), follow=True)
+    assert again.status_code == 200 and reload(case).state == "submitted"
+    assert any("不能执行“提交”" in m and "最新状态" in m for m in messages_of(again))
+    assert "提交申请</button>" not in html(again) and "等待窗口受理" in html(again)
+
+
+def test_the_applicant_answers_the_correction_notice_and_resubmits(people):
+    case = case_in("submitted", people)
+    with helpers.frozen(at(2026, 9, 30, 15)):
+        asked = helpers.required_materials(case)[:2]
+        items = [{"requirement_id": r.pk, "reason": f"{r.name}须加盖公章"} for r in asked]
+        services.request_correction(case_id=case.pk, by=people.clerk, items=items, reason="材料不全")
+        client = client_for(people.applicant)
+        page = html(client.get(case_url(case)))
+        assert "补正材料通知（第 1 轮）" in page and "材料不全" in page
+        for requirement in asked:
+            assert f"{requirement.name}须加盖公章" in page and f'id="file-{requirement.pk}"' in page
+        others = [r for r in case.item_version.materials.all() if r not in asked]
+        assert not any(f'id="file-{r.pk}"' in page for r in others)
+        assert "补正后重新提交" in page and reverse("approvals:notice", args=[case.number, "correction"]) in page
+
+        early = client.post(case_url(case, "resubmit"), follow=True)
+        assert reload(case).state == "correction_requested"
+        assert any("还有 2 项补正材料未上传" in m for m in messages_of(early))
+        not_asked = client.post(case_url(case, "upload"), {"requirement_id": others[0].pk, "file": pdf()}, follow=True)
+        assert any("补正通知未要求更换这项材料" in m for m in messages_of(not_asked))
+
+        for requirement in asked:
+            client.post(case_url(case, "upload"), {"requirement_id": requirement.pk, "file": pdf("盖章件.pdf")})
+        assert case.materials.filter(superseded=False, requirement__in=asked, revision=2).count() == 2
+        done = client.post(case_url(case, "resubmit"), follow=True)
+    assert reload(case).state == "submitted" and any("补正材料已提交" in m for m in messages_of(done))
+
+
+def test_withdraw_asks_for_confirmation_then_withdraws(people):
+    case = case_in("submitted", people)
+    client = client_for(people.applicant)
+    confirm = client.get(case_url(case, "withdraw"))
+    assert confirm.status_code == 200 and "确认撤回" in html(confirm) and reload(case).state == "submitted"
+    too_long = client.post(case_url(case, "withdraw"), {"reason": "长" * 5000})
+    assert too_long.status_code == 200 and "has-error" in html(too_long) and reload(case).state == "submitted"
+    draft = case_in("draft", people)
+    assert client.post(case_url(draft, "withdraw")).status_code == 302 and reload(draft).state == "withdrawn"
+    response = client.post(case_url(case, "withdraw"), {"reason": "项目取消"}, follow=True)
+    assert reload(case).state == "withdrawn" and any("已撤回" in m for m in messages_of(response))
+    assert Event.objects.get(application=case, action="withdraw").reason == "项目取消"
+    decided = case_in("decided", people)
+    refused = client.get(case_url(decided, "withdraw"), follow=True)
+    assert any("不能撤回" in m for m in messages_of(refused)) and reload(decided).state == "decided"
+
+
+def test_another_applicant_is_told_the_case_does_not_exist(people):
+    case = case_in("draft", people)
+    stranger = client_for(people.applicant2)
+    requirement = helpers.required_materials(case)[0]
+    assert stranger.get(case_url(case)).status_code == 404
+    assert stranger.get(case_url(case, "withdraw")).status_code == 404
+    for action in ("submit", "resubmit", "withdraw"):
+        assert stranger.post(case_url(case, action)).status_code == 404
+    assert stranger.post(case_url(case, "upload"), {"requirement_id": requirement.pk, "file": pdf()}).status_code == 404
+    assert reload(case).state == "draft" and not case.materials.filter(uploaded_by=people.applicant2).exists()
+
+
+def test_staff_are_sent_to_the_workbench_or_see_the_case_read_only(people):
+    case = case_in("submitted", people)
+    response = client_for(people.clerk).get(case_url(case))
+    try:
+        workbench = reverse("approvals:work_case", args=[case.number])
+    except NoReverseMatch:
+        assert response.status_code == 200 and "只读" in html(response)
+        assert "撤回申请" not in html(response) and case.query_code not in html(response)
+    else:
+        assert response.status_code == 302 and response["Location"] == workbench
+
+
+def test_the_acceptance_notice_link_appears_once_accepted_and_downloads_a_pdf(people):
+    case = case_in("submitted", people)
+    client = client_for(people.applicant)
+    link = reverse("approvals:notice", args=[case.number, "acceptance"])
+    assert link not in html(client.get(case_url(case)))
+    act("accept", case, people)
+    page = html(client.get(case_url(case)))
+    assert link in page and "下载受理通知书" in page and "办结期限" in page
+    response = client.get(link)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+def test_the_case_page_runs_in_constant_queries(people, django_assert_max_num_queries):
+    for _ in range(3):
+        file_case(people.applicant)  # earlier materials to reuse: one query for all of them
+    case = case_in("correction_requested", people)
+    client = client_for(people.applicant)
+    client.get(case_url(case))
+    with django_assert_max_num_queries(13):
+        response = client.get(case_url(case))
+    assert len(response.context["reuse_choices"]) >= 1
+
+
+# --- my cases ------------------------------------------------------------------------------------------------------
+
+
+def test_my_cases_lists_own_cases_with_the_next_step_in_constant_queries(people, django_assert_max_num_queries):
+    client = client_for(people.applicant2)
+    file_case(people.applicant2, complete=False)
+    client.get(reverse("approvals:my_cases"))
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("approvals:my_cases"))
+    for state in ("submitted", "correction_requested", "accepted", "decided"):
+        case = file_case(people.applicant2)
+        for action in helpers.PATHS[state]:
+            case = act(action, case, people, by=people.applicant2 if helpers.ACTORS[action] == "applicant" else None)
+    with django_assert_max_num_queries(len(one)):
+        response = client.get(reverse("approvals:my_cases"))
+    page = html(response)
+    assert len(response.context["page_obj"]) == 5
+    for text in ("继续填写", "等待窗口受理", "待补正", "请领取结果", "已受理"):
+        assert text in page
+    assert case_in("draft", people).number not in page  # the other applicant's
+
+
+def test_my_cases_pages_by_twenty(people):
+    for _ in range(21):
+        file_case(people.applicant2, complete=False)
+    client = client_for(people.applicant2)
+    first = client.get(reverse("approvals:my_cases"))
+    second = client.get(reverse("approvals:my_cases"), {"page": 2})
+    assert len(first.context["page_obj"]) == 20 and len(second.context["page_obj"]) == 1
+    assert "第 1 / 2 页" in html(first) and client.get(reverse("approvals:my_cases"), {"page": "x"}).status_code == 200
+
+
+# --- public progress -----------------------------------------------------------------------------------------------
+
+
+def test_progress_with_the_right_code_shows_the_timeline_without_personal_data(people):
+    case = case_in("accepted", people)
+    client = client_for(None)
+    assert "办件进度查询" in html(client.get(reverse("home")))
+    response = client.post(
+        reverse("approvals:progress"), {"number": case.number, "query_code": case.query_code.lower()}
+    )
+    page = html(response)
+    assert response.status_code == 200 and case.item.name in page and "已受理" in page and "提交" in page
+    for personal in ("张伟", "张*", PERSON["id_number"], PERSON["id_number"][-4:], PERSON["phone"], "文三路"):
+        assert personal not in page, personal
+
+
+def test_progress_with_a_wrong_code_or_number_reads_not_found(people):
+    case = case_in("submitted", people)
+    client = client_for(None)
+    wrong_code = html(client.post(reverse("approvals:progress"), {"number": case.number, "query_code": "AAAAAAAA"}))
+    wrong_number = html(client.post(reverse("approvals:progress"), {"number": "X-1", "query_code": case.query_code}))
+    assert "未找到" in wrong_code and "未找到" in wrong_number and case.item.name not in wrong_code
+
+
+def test_progress_lookups_are_limited_per_address(people, settings):
+    # A cache of this process only: the shared file cache may be cleared by another test run meanwhile.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portal"}}
+    client = Client(REMOTE_ADDR="203.0.113.99")
+    statuses = [client.post(reverse("approvals:progress"), {"number": "X", "query_code": "Y"}).status_code
+                for _ in range(31)]  # fmt: skip
+    assert statuses[:30] == [200] * 30 and statuses[30] == 429
+    assert Client(REMOTE_ADDR="203.0.113.100").get(reverse("approvals:progress")).status_code == 200
+    other = Client(REMOTE_ADDR="203.0.113.100").post(reverse("approvals:progress"), {"number": "X", "query_code": "Y"})
+    assert other.status_code == 200 and "未找到" in html(other)
+
+
+# --- robustness ---------------------------------------------------------------------------------------------------
+
+
+def test_garbage_posts_never_answer_500(people):
+    case = file_case(people.applicant, complete=False)
+    huge = "测" * 20_000
+    client = client_for(people.applicant)
+    empty = client.post(reverse("approvals:start", args=[ITEM]), {})
+    assert "请填写姓名或名称" in field_block(html(empty), "applicant_name")
+    requests = [
+        (reverse("approvals:start", args=[ITEM]), {}),
+        (reverse("approvals:start", args=[ITEM]), {key: huge for key in start_data()}),
+        (
+            reverse("approvals:start", args=[ITEM]),
+            start_data(applicant_type="alien", form_site_area="1e999", form_unknown="x", applicant_name="名" * 101),
+        ),
+        (reverse("approvals:start", args=[ITEM]), start_data(form_site_area="1.5e308", form_project_code=huge)),
+        (case_url(case, "upload"), {}),
+        (case_url(case, "upload"), {"requirement_id": "99999999999999999999999", "file": pdf()}),
+        (case_url(case, "upload"), {"requirement_id": "abc", "file": pdf()}),
+        (case_url(case, "upload"), {"requirement_id": huge, "file": pdf()}),
+        (case_url(case, "reuse"), {"requirement_id": "1", "material_id": "-5"}),
+        (case_url(case, "reuse"), {}),
+        (case_url(case, "submit"), {"junk": huge}),
+        (case_url(case, "resubmit"), {}),
+        (case_url(case, "withdraw"), {"reason": huge}),
+        (reverse("approvals:progress"), {}),
+        (reverse("approvals:progress"), {"number": huge, "query_code": huge}),
+        (reverse("register"), {key: huge for key in REGISTRATION}),
+    ]
+    cases = Application.objects.count()
+    for url, data in requests:
+        response = client.post(url, data)
+        assert response.status_code < 500, (url, response.status_code)
+    assert client.get("/cases/" + "x" * 500 + "/").status_code == 404
+    assert Application.objects.count() == cases
+    assert not case.materials.exists()
+
+
+def test_no_page_uses_inline_styles_or_scripts(people):
+    draft = file_case(people.applicant)
+    corrected = case_in("correction_requested", people)
+    applicant, anonymous = client_for(people.applicant), client_for(None)
+    pages = [
+        applicant.get(reverse("approvals:start", args=[ITEM])),
+        applicant.post(reverse("approvals:start", args=[ITEM]), start_data(applicant_id_number="1")),
+        applicant.get(case_url(draft)),
+        applicant.get(case_url(corrected)),
+        applicant.get(case_url(draft, "withdraw")),
+        applicant.get(reverse("approvals:my_cases")),
+        applicant.get(reverse("home")),
+        anonymous.get(reverse("approvals:progress")),
+        anonymous.post(reverse("approvals:progress"), {"number": draft.number, "query_code": draft.query_code}),
+        anonymous.get(reverse("register")),
+        anonymous.post(reverse("register"), {"username": "x"}),
+    ]
+    for response in pages:
+        page = html(response)
+        assert response.status_code == 200
+        assert 'style="' not in page
+        assert not re.search(r"<script(?![^>]*\bsrc=)", page)
+        assert not re.search(r"\son[a-z]+=", page)
