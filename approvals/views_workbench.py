@@ -1,0 +1,254 @@
+"""Window workbench (窗口工作台): the department queue, the A/B absence switch and walk-in filing.
+
+The case page and its actions are in ``approvals.views_workbench_case``. Views read through
+``approvals.selectors`` and change things only through services.
+"""
+
+import re
+from datetime import datetime
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Case, Count, DateTimeField, F, Q, When
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from approvals import selectors, services
+from approvals.forms_workbench import FilingForm, QueueFilterForm
+from approvals.models import Application, State
+from approvals.serializers import mask_name
+from catalog.models import Item
+from catalog.selectors import filing_version
+from hall import calendar
+from hall import services as hall_services
+from hall.errors import DomainError
+from hall.models import StaffMembership, User, WindowStaff
+from hall.roles import DEPARTMENT_ROLES, Role
+
+PAGE_SIZE = 50
+ITEM_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{1,35}")  # catalog.models.code_validator
+DUE_SOON_DAYS = 3
+PENDING_APPROVAL_ROWS = 20
+QUEUE_FIELDS = (
+    *selectors.LIST_FIELDS, "channel", "accept_due", "delivery_due", "handler_id", "accepted_by_id",
+    "handler__username", "handler__real_name",
+)  # fmt: skip
+# The instant the hall must act by in each state: acceptance or the correction notice (art. 32), the
+# decision (art. 42; it stands still while suspended, art. 45), delivery of the result (art. 44).
+DUE_AT = Case(
+    When(state=State.SUBMITTED, then=F("accept_due")),
+    When(state__in=[State.ACCEPTED, State.UNDER_REVIEW, State.SUSPENDED], then=F("decision_due")),
+    When(state=State.DECIDED, then=F("delivery_due")),
+    default=None,
+    output_field=DateTimeField(),
+)
+
+
+def staff_only(*, hidden: bool):
+    """Workbench pages need a department role (clerk, reviewer, approver, cashier). Anyone else gets
+    403, or 404 on case pages (``hidden``): a case outside one's scope does not exist."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            if not request.user.role_names & set(DEPARTMENT_ROLES):
+                if hidden:
+                    raise Http404("没有这个办件。")
+                raise PermissionDenied("窗口工作台仅供部门工作人员使用。")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def deadline_badge(due: datetime | None, *, provisional: bool = False, running: bool = True, now=None) -> dict | None:
+    """Colour of a due instant by the working days left: red once past, yellow with ≤ 2 left, else green."""
+    if due is None:
+        return None
+    now = now or timezone.now()
+    today, due_day = calendar.local_date(now), calendar.local_date(due)
+    if not running:
+        level, text = "info", "计时暂停（特别程序）"
+    elif due < now:
+        late = calendar.working_days_between(due_day, today)
+        level, text = "danger", f"已超期 {late} 个工作日" if late > 0 else "已超期"
+    else:
+        left = calendar.working_days_between(today, due_day)
+        level = "warn" if left <= 2 else "ok"
+        text = "今日到期" if left == 0 else f"剩余 {left} 个工作日"
+    return {"level": level, "text": text, "provisional": provisional, "due": due}
+
+
+def window_posts(user: User) -> tuple[list[WindowStaff], list[WindowStaff]]:
+    """My window posts, and the absent A roles I stand in for as B (服务AB角)."""
+    posts = list(WindowStaff.objects.filter(user=user).select_related("window").order_by("window__number"))
+    backup_of = [p.window_id for p in posts if p.position == WindowStaff.Position.B]
+    covering = []
+    if backup_of:
+        covering = list(
+            WindowStaff.objects.filter(window_id__in=backup_of, position=WindowStaff.Position.A, user__is_absent=True)
+            .exclude(user=user)
+            .select_related("user", "window")
+            .order_by("window__number")
+        )
+    return posts, covering
+
+
+def _department_ids(user: User, roles=DEPARTMENT_ROLES):
+    return StaffMembership.objects.filter(user=user, role__in=roles).values("department_id")
+
+
+DUE_KINDS = {State.SUBMITTED: "受理", State.ACCEPTED: "办结", State.UNDER_REVIEW: "办结", State.SUSPENDED: "办结",
+             State.DECIDED: "送达"}  # fmt: skip
+
+
+def _queue_rows(cases, user: User, covering_ids: set[int], now) -> list[Application]:
+    for case in cases:
+        case.due_kind = DUE_KINDS.get(case.state, "")
+        running = case.state != State.SUSPENDED
+        case.badge = deadline_badge(case.due_at, provisional=case.deadline_provisional, running=running, now=now)
+        case.masked_name = mask_name(case.applicant_name)
+        case.covering = case.handler_id in covering_ids
+        case.first_handler = case.accepted_by_id == user.pk
+        case.overdue = case.badge is not None and case.badge["level"] == "danger"
+    return cases
+
+
+@staff_only(hidden=False)
+def queue(request):
+    """办件队列: my departments' cases by the instant they are due, with counts per state.
+
+    Pages are fetched 51 rows at a time (a "next page" link, no COUNT over the department) and the
+    page renders in a constant number of queries whatever the size of the queue."""
+    user, now = request.user, timezone.now()
+    filters = QueueFilterForm(request.GET).values()
+    posts, covering = window_posts(user)
+    covering_ids = {p.user_id for p in covering}
+
+    base = selectors.case_list(user, item=filters["item"] or "", overdue=bool(filters["overdue"]))
+    if filters["due_soon"]:
+        horizon = calendar.end_of_day(calendar.add_working_days(calendar.local_date(now), DUE_SOON_DAYS))
+        base = base.filter(state__in=selectors.DECISION_CLOCK_STATES, decision_due__gte=now, decision_due__lte=horizon)
+    if filters["mine"]:
+        base = base.filter(accepted_by=user)
+    if filters["assigned"]:
+        base = base.filter(handler_id__in=[user.pk, *covering_ids])
+    counts = {row["state"]: row["n"] for row in base.order_by().values("state").annotate(n=Count("id"))}
+
+    cases = base.filter(state=filters["state"]) if filters["state"] else base
+    cases = (
+        cases.select_related("item", "department", "handler")
+        .only(*QUEUE_FIELDS)
+        .annotate(due_at=DUE_AT)
+        .order_by(F("due_at").asc(nulls_last=True), "id")
+    )
+    offset = (filters["page"] - 1) * PAGE_SIZE
+    rows = list(cases[offset : offset + PAGE_SIZE + 1])
+    has_next = len(rows) > PAGE_SIZE
+    rows = _queue_rows(rows[:PAGE_SIZE], user, covering_ids, now)
+
+    pending_approval = []
+    if user.has_role(Role.APPROVER):
+        pending = (
+            selectors.case_list(user, state=State.UNDER_REVIEW)
+            .filter(department_id__in=_department_ids(user, [Role.APPROVER]))
+            .select_related("item", "department", "handler")
+            .only(*QUEUE_FIELDS)
+            .annotate(due_at=F("decision_due"))
+            .order_by(F("decision_due").asc(nulls_last=True), "id")
+        )
+        pending_approval = _queue_rows(list(pending[:PENDING_APPROVAL_ROWS]), user, covering_ids, now)
+
+    return render(
+        request,
+        "approvals/workbench/queue.html",
+        {
+            "rows": rows,
+            "filters": filters,
+            "states": [(value, label, counts.get(value, 0)) for value, label in State.choices],
+            "total": sum(counts.values()),
+            "page": filters["page"],
+            "has_next": has_next,
+            "items": Item.objects.filter(department_id__in=_department_ids(user)).only("code", "name"),
+            "posts": posts,
+            "covering": covering,
+            "pending_approval": pending_approval,
+            "is_approver": user.has_role(Role.APPROVER),
+            "is_clerk": user.has_role(Role.CLERK),
+        },
+    )
+
+
+@staff_only(hidden=False)
+@require_POST
+def absence(request):
+    """我暂时离岗: while an A role is away, new cases go to the window's B role (服务AB角)."""
+    if not WindowStaff.objects.filter(user=request.user).exists():
+        raise PermissionDenied("您没有窗口岗位。")
+    absent = request.POST.get("absent") in ("1", "on", "true")
+    hall_services.set_absent(user=request.user, absent=absent, by=request.user)
+    messages.success(request, "已标记为暂时离岗，新办件将转由 B 角办理。" if absent else "欢迎返岗，新办件将分派给您。")
+    return redirect("approvals:workbench")
+
+
+# --- walk-in filing ---------------------------------------------------------------------------------
+
+
+def filing_items(user: User):
+    """Published items a clerk may file at the window: their departments' and those delegated to them."""
+    departments = _department_ids(user, [Role.CLERK])
+    delegated = Item.delegated_to.through.objects.filter(department_id__in=departments).values("item_id")
+    return (
+        Item.objects.filter(status=Item.Status.PUBLISHED, current_version__channel_window=True)
+        .filter(Q(department_id__in=departments) | Q(pk__in=delegated))
+        .select_related("department")
+        .order_by("code")
+    )
+
+
+@staff_only(hidden=False)
+def file_walk_in(request):
+    """窗口申报: the clerk enters a walk-in applicant's application, then scans the materials on the case page."""
+    user = request.user
+    if not user.has_role(Role.CLERK):
+        raise PermissionDenied("窗口申报由窗口工作人员录入。")
+    items = filing_items(user)
+    code = str(request.POST.get("item") or request.GET.get("item") or "")[:36]
+    if not ITEM_CODE.fullmatch(code):
+        code = ""
+    version = filing_version(code) if code else None
+    if version is not None and not items.filter(pk=version.item_id).exists():
+        version = None
+    if version is None:
+        if code:
+            messages.error(request, "请选择本部门已发布、可在窗口办理的事项。")
+        return render(request, "approvals/workbench/file.html", {"items": items, "code": code})
+
+    form = FilingForm(request.POST or None, fields=version.fields.order_by("position", "id"))
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            delegated_here = version.item.delegated_to.filter(pk__in=_department_ids(user, [Role.CLERK])).first()
+            try:
+                case = services.file_application(
+                    by=user, item_code=version.item.code, channel=Application.Channel.WINDOW,
+                    department_code=getattr(delegated_here, "code", ""), **form.service_kwargs(),
+                )  # fmt: skip
+            except ValidationError as exc:
+                form.apply_service_errors(exc)
+            except DomainError as exc:
+                form.add_error(None, exc.detail)
+                status = exc.status_code
+            else:
+                messages.success(request, f"已建立办件 {case.number}（草稿）。请扫描上传申请材料，核对后提交。")
+                return redirect(reverse("approvals:work_case", args=[case.number]) + "#materials")
+    context = {"items": items, "code": version.item.code, "version": version, "form": form}
+    return render(request, "approvals/workbench/file.html", context, status=status)

@@ -1,0 +1,378 @@
+"""Workbench case page (办件详情): masked applicant data, scanned materials, the legal clock, notices,
+and a form for exactly the transitions this user may perform now.
+
+Every change goes through ``approvals.services``: a ``ValidationError`` re-renders the form with the
+messages next to the fields (400); any other ``DomainError`` (409 "someone acted first", 403, 415 …)
+is told with a message on the refreshed page. Nothing a user can send answers 500.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_fsm import can_proceed
+
+from approvals import forms_workbench as wf
+from approvals import notices, selectors, services
+from approvals.models import Application, Event, Material, State
+from approvals.scope import ACTION_ROLES, case_for, ensure_may
+from approvals.serializers import mask_address, mask_id_number, mask_name, mask_phone
+from approvals.views_workbench import deadline_badge, staff_only
+from catalog.models import FormField
+from hall import audit
+from hall.errors import Conflict, DomainError, InvalidUpload, NotPermitted, OutsideScope, UploadTooLarge
+from hall.models import User
+from hall.roles import Role
+
+# The order buttons appear in, following the workflow (docs/workflow.md).
+ACTION_ORDER = ("submit", "resubmit", "accept", "request_correction", "reject_intake", "start_review", "suspend",
+                "resume", "extend", "approve", "deny", "deliver", "terminate")  # fmt: skip
+
+# action → (service, form). The filing clerk submits a walk-in case as its filer (an applicant action).
+ACTIONS = {
+    "submit": (services.submit_application, wf.ConfirmForm),
+    "resubmit": (services.resubmit_application, wf.ConfirmForm),
+    "accept": (services.accept_application, wf.ConfirmForm),
+    "request_correction": (services.request_correction, wf.CorrectionForm),
+    "reject_intake": (services.reject_intake, wf.RejectIntakeForm),
+    "start_review": (services.start_review, wf.ConfirmForm),
+    "suspend": (services.suspend_for_procedure, wf.SuspendForm),
+    "resume": (services.resume_review, wf.ConfirmForm),
+    "extend": (services.extend_deadline, wf.ExtendForm),
+    "approve": (services.approve_application, wf.ApproveForm),
+    "deny": (services.deny_application, wf.DenyForm),
+    "deliver": (services.deliver_result, wf.DeliverForm),
+    "terminate": (services.terminate_application, wf.TerminateForm),
+}
+DANGER = {"reject_intake", "deny", "terminate"}
+HINTS = {
+    "submit": "材料已扫描上传、核对无误后提交；提交即为材料接收，五个工作日内须受理或一次性告知补正（第三十二条）。",
+    "resubmit": "补正材料已全部上传后重新提交，受理期限重新起算。",
+    "accept": "受理后开始计算办结时限（第四十二条），可打印受理通知书。",
+    "request_correction": "勾选每一项需要补正的材料并写明理由：本轮只能告知一次，须一次性告知全部内容（第三十二条）。",
+    "reject_intake": "不属于本机关职权范围或依法不需取得行政许可的，出具不予受理通知书并告知救济途径。",
+    "start_review": "由您开始审查本件。",
+    "suspend": "听证、招标、拍卖、检验、检测、检疫、鉴定、专家评审的时间不计入办理时限，"
+    "并书面告知申请人（第四十五条）。",
+    "resume": "特别程序结束，恢复计时；办结期限顺延特别程序所用的工作日。",
+    "extend": "经本行政机关负责人批准可延长一次，并将延长期限的理由告知申请人（第四十二条）。"
+    "延期由审批人员在此直接决定，无需另行提交申请。",
+    "approve": "作出准予行政许可决定；应自决定之日起十个工作日内送达（第四十四条）。",
+    "deny": "不予许可须说明理由，并告知申请复议或提起诉讼的权利（第三十八条）。",
+    "deliver": "窗口领取、邮寄送达（须填写快递单号）或电子送达。",
+    "terminate": "申请人死亡、单位注销等情形终止办理，须写明理由。",
+}
+MATERIAL_STATUS = {
+    "missing": ("未提交", "danger"), "not_provided": ("未提供（非必要）", ""), "uploaded": ("已上传", "ok"),
+    "replaced": ("已更换", "ok"), "reused": ("复用", "info"), "correction_requested": ("待补正", "warn"),
+}  # fmt: skip
+INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png"}
+EVENT_LABELS = {**services.ACTION_LABELS, "create": "创建办件"}
+MAX_ID = 2**63 - 1
+
+
+def _case_or_404(user: User, number: str) -> Application:
+    if "\x00" in number:  # PostgreSQL refuses NUL in a string literal: no such case either way
+        raise Http404("没有这个办件。")
+    try:
+        return selectors.case_detail(user, number)
+    except OutsideScope as exc:
+        raise Http404(exc.detail) from exc
+
+
+def allowed_actions(user: User, case: Application) -> list[str]:
+    """Exactly the transitions ``user`` may perform on ``case`` now: the FSM allows it from this state
+    (conditions such as complete materials are the service's to explain) and ``ensure_may`` agrees."""
+    may_by_role: dict[str, bool] = {}
+    allowed = []
+    for action in ACTION_ORDER:
+        if not can_proceed(getattr(case, action), check_conditions=False):
+            continue
+        key = ACTION_ROLES.get(action, action)  # staff actions depend only on the role
+        if key not in may_by_role:
+            try:
+                ensure_may(user, case, action)
+                may_by_role[key] = True
+            except NotPermitted:
+                may_by_role[key] = False
+        if may_by_role[key]:
+            allowed.append(action)
+    return allowed
+
+
+def build_form(action: str, case: Application, data=None) -> wf.ServiceForm:
+    form_class = ACTIONS[action][1]
+    kwargs = {"auto_id": f"{action}-%s"}
+    if form_class is wf.CorrectionForm:
+        kwargs["requirements"] = case.item_version.materials.all()
+    elif form_class is wf.ExtendForm:
+        kwargs["joint"] = case.item_version.joint
+    elif form_class is wf.DeliverForm:
+        kwargs["initial"] = {"method": Application.Delivery.WINDOW}
+    return form_class(data, **kwargs)
+
+
+def may_upload(user: User, case: Application) -> bool:
+    """Mirrors ``services.upload_material``: the filer before submitting or after a correction notice,
+    a window clerk while a window-filed case waits for acceptance."""
+    own = user.pk in (case.owner_id, case.filed_by_id) and case.state in (State.DRAFT, State.CORRECTION_REQUESTED)
+    window = case.state == State.SUBMITTED and case.channel == Application.Channel.WINDOW and user.has_role(Role.CLERK)
+    return own or window
+
+
+def _party(case: Application, revealed: bool) -> list[tuple[str, str]]:
+    def show(value, mask):
+        return value if revealed else mask(value)
+
+    rows = [
+        ("申请人类型", case.get_applicant_type_display()),
+        ("申请人", show(case.applicant_name, mask_name)),
+        ("证件号码", show(case.applicant_id_number, mask_id_number)),
+        ("联系电话", show(case.applicant_phone, mask_phone)),
+        ("联系地址", show(case.applicant_address, mask_address)),
+    ]
+    if case.agent_name:
+        rows += [
+            ("代理人", show(case.agent_name, mask_name)),
+            ("代理人证件号码", show(case.agent_id_number, mask_id_number)),
+            ("代理人电话", show(case.agent_phone, mask_phone)),
+            ("授权委托书", case.agent_authorisation),
+        ]
+    return rows
+
+
+def _form_data(case: Application, fields: dict, revealed: bool) -> list[tuple[str, str]]:
+    """The application form with its labels; phone and identity fields are masked like the applicant's."""
+    masks = {FormField.Type.PHONE: mask_phone, FormField.Type.ID_NUMBER: mask_id_number}
+    rows = []
+    for name, value in case.form_data.items():
+        field = fields.get(name)
+        mask = masks.get(field.type) if field is not None and not revealed else None
+        rows.append((field.label if field is not None else name, mask(str(value)) if mask else value))
+    return rows
+
+
+def _deadlines(case: Application, now) -> list[dict]:
+    """The stored instants of the legal clock; the one that runs now carries its coloured badge."""
+    provisional = case.deadline_provisional
+    deciding = case.state in (State.ACCEPTED, State.UNDER_REVIEW, State.SUSPENDED)
+    rows = [
+        ("受理/补正期限", case.accept_due if case.accepted_at is None or case.deemed_accepted else None,
+         case.state == State.SUBMITTED, "第三十二条"),
+        ("黄色预警", case.decision_yellow_at, None, "期限最后五分之一"),
+        ("办结期限", case.decision_due, deciding, "第四十二条"),
+        ("送达期限", case.delivery_due, case.state == State.DECIDED, "第四十四条"),
+    ]  # fmt: skip
+    out = []
+    for label, due, current, basis in rows:
+        if due is None:
+            continue
+        badge = None
+        if current:
+            badge = deadline_badge(due, provisional=provisional, running=case.state != State.SUSPENDED, now=now)
+        out.append({"label": label, "due": due, "badge": badge, "basis": basis, "provisional": provisional})
+    return out
+
+
+def _materials(case: Application, user: User, upload_errors: dict) -> list[dict]:
+    current = {m.requirement_id: m for m in case.current_materials}
+    can_upload = may_upload(user, case)
+    asked = None
+    if case.state == State.CORRECTION_REQUESTED:
+        notice = max(case.correction_notices.all(), key=lambda n: n.round, default=None)
+        asked = {i.requirement_id for i in notice.items.all()} if notice else set()
+    rows = []
+    for requirement in case.item_version.materials.all():
+        material = current.get(requirement.pk)
+        status = selectors.material_status(case, requirement, material)
+        label, level = MATERIAL_STATUS[status]
+        rows.append({
+            "requirement": requirement, "material": material, "status": label, "level": level,
+            "inline": material is not None and material.content_type in INLINE_TYPES,
+            "image": material is not None and material.content_type.startswith("image/"),
+            "upload": can_upload and (asked is None or requirement.pk in asked),
+            "errors": upload_errors.get(requirement.pk, []),
+        })  # fmt: skip
+    return rows
+
+
+def _timeline(case: Application) -> list[dict]:
+    events = list(case.events.all())
+    actor_ids = {e.actor_id for e in events if e.actor_id}
+    actors = {u.pk: u for u in User.objects.filter(pk__in=actor_ids).only("username", "real_name")}
+    return [
+        {"event": e, "label": EVENT_LABELS.get(e.action, e.action), "actor": actors.get(e.actor_id),
+         "role": Role(e.actor_role).label if e.actor_role in Role.values else e.actor_role,
+         "from": State(e.from_state).label if e.from_state in State.values else e.from_state,
+         "to": State(e.to_state).label if e.to_state in State.values else e.to_state}
+        for e in events
+    ]  # fmt: skip
+
+
+def render_case(request, case: Application, *, status: int = 200, bound=None, open_action: str = "",
+                revealed: bool = False, upload_errors: dict | None = None):  # fmt: skip
+    user, now = request.user, timezone.now()
+    upload_errors = upload_errors or {}
+    timeline = _timeline(case)
+    actions = []
+    for action in allowed_actions(user, case):
+        form = bound if bound is not None and open_action == action else build_form(action, case)
+        actions.append({"name": action, "label": services.ACTION_LABELS[action], "form": form,
+                        "open": action == open_action, "danger": action in DANGER, "hint": HINTS[action]})  # fmt: skip
+    fields = {f.name: f for f in case.item_version.fields.all()}
+    materials = _materials(case, user, upload_errors)
+    context = {
+        "case": case,
+        "party": _party(case, revealed),
+        "revealed": revealed,
+        "form_data": _form_data(case, fields, revealed),
+        "materials": materials,
+        "missing_required": sum(1 for row in materials if row["requirement"].required and row["material"] is None),
+        "upload_general_errors": upload_errors.get(None, []),
+        "deadlines": _deadlines(case, now),
+        "overdue": selectors.is_overdue(case, now),
+        "timeline": timeline,
+        "seen": max((row["event"].pk for row in timeline), default=0),
+        "notices": [
+            {"kind": kind, "title": title, "url": reverse("approvals:notice", args=[case.number, kind])}
+            for kind, title in notices.TITLES.items()
+            if notices.occurrence(case, kind)
+        ],
+        "correction_notices": list(case.correction_notices.all()),
+        "suspensions": list(case.suspensions.all()),
+        "actions": actions,
+        "upload_form": wf.MaterialUploadForm(auto_id="upload-%s"),
+    }
+    response = render(request, "approvals/workbench/case.html", context, status=status)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@never_cache
+@staff_only(hidden=True)
+@require_GET
+def case_page(request, number: str):
+    return render_case(request, _case_or_404(request.user, number))
+
+
+@never_cache
+@staff_only(hidden=True)
+@require_POST
+def reveal(request, number: str):
+    """显示完整信息: the full identity number and phone for this page view only, and it is audited."""
+    case = _case_or_404(request.user, number)
+    audit.record("approvals.reveal_identity", case.number, actor=request.user, ip=audit.client_ip(request))
+    return render_case(request, case, revealed=True)
+
+
+@staff_only(hidden=True)
+@require_GET
+def material(request, number: str, material_id: int):
+    """The uploaded file, for users in scope only: inline for PDF and images with the stored (sniffed)
+    content type, as a download otherwise; never content-sniffed by the browser."""
+    if material_id > MAX_ID or "\x00" in number:
+        raise Http404
+    try:
+        case = case_for(request.user, number, queryset=selectors.scoped_cases(request.user).only("pk", "number"))
+    except OutsideScope as exc:
+        raise Http404(exc.detail) from exc
+    row = Material.objects.filter(application=case, pk=material_id).first()
+    if row is None:
+        raise Http404("没有这份材料。")
+    try:
+        handle = row.file.open("rb")
+    except OSError as exc:
+        raise Http404("材料文件缺失。") from exc
+    inline = row.content_type in INLINE_TYPES
+    response = FileResponse(handle, content_type=row.content_type)
+    response["Content-Disposition"] = content_disposition_header(not inline, row.original_name or "material")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@staff_only(hidden=True)
+@require_POST
+def upload(request, number: str):
+    """A scanned material for one requirement (the filing clerk, or the window clerk before acceptance)."""
+    case = _case_or_404(request.user, number)
+    form = wf.MaterialUploadForm(request.POST, request.FILES)
+    requirement_id = form.data.get("requirement_id")
+    requirement_id = int(requirement_id) if str(requirement_id or "").isdecimal() else None
+    if not form.is_valid():
+        errors = [e for errs in form.errors.values() for e in errs]
+        return render_case(request, case, status=400, upload_errors={requirement_id: errors})
+    try:
+        stored = services.upload_material(
+            case_id=case.pk, by=request.user, requirement_id=form.cleaned_data["requirement_id"],
+            upload=form.cleaned_data["file"],
+        )  # fmt: skip
+    except ValidationError as exc:
+        errors = exc.messages
+        return render_case(request, case, status=400, upload_errors={requirement_id: errors})
+    except (InvalidUpload, UploadTooLarge) as exc:
+        return render_case(request, case, status=exc.status_code, upload_errors={requirement_id: [exc.detail]})
+    except OutsideScope as exc:
+        raise Http404(exc.detail) from exc
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+        return redirect(reverse("approvals:work_case", args=[case.number]) + "#materials")
+    messages.success(request, f"已上传“{stored.original_name}”。")
+    return redirect(reverse("approvals:work_case", args=[case.number]) + "#materials")
+
+
+def _failure_message(case: Application, user: User, exc: DomainError, seen) -> str:
+    """A refused action; when someone else moved the case since the page was shown, say so plainly."""
+    if exc.status_code != 409:
+        return exc.detail
+    latest = Event.objects.filter(application=case).select_related("actor").order_by("-id").first()
+    seen = int(seen) if str(seen or "").isdecimal() and len(str(seen)) < 19 else None
+    if latest is not None and seen is not None and latest.pk > seen and latest.actor_id != user.pk:
+        who = f"{latest.actor}" if latest.actor else "他人"
+        when = timezone.localtime(latest.at).strftime("%H:%M")
+        what = EVENT_LABELS.get(latest.action, latest.action)
+        return f"办件已被他人处理：{who} 已于 {when} {what}。页面已刷新为最新状态，请核对后再操作。（{exc.detail}）"
+    if "已被他人处理" in exc.detail:
+        return exc.detail
+    return f"{exc.detail} 办件可能已被他人处理，页面已刷新为最新状态。"
+
+
+@never_cache
+@staff_only(hidden=True)
+@require_http_methods(["GET", "POST"])
+def act(request, number: str, action: str):
+    """GET: the case page with this action's form open. POST: the service, then back to the case (PRG)."""
+    if action not in ACTIONS:
+        raise Http404("没有这个办理操作。")
+    case = _case_or_404(request.user, number)
+    if request.method == "GET":
+        return render_case(request, case, open_action=action)
+    if action not in allowed_actions(request.user, case):
+        # The page that offered this button is out of date (or never offered it): say so before asking
+        # for anything more; the service would refuse the same way.
+        refused = Conflict(
+            f"办件当前状态为“{case.get_state_display()}”，您不能执行“{services.ACTION_LABELS[action]}”。"
+        )
+        messages.error(request, _failure_message(case, request.user, refused, request.POST.get("seen")))
+        return redirect("approvals:work_case", number=case.number)
+    form = build_form(action, case, data=request.POST)
+    if not form.is_valid():
+        return render_case(request, case, status=400, bound=form, open_action=action)
+    service = ACTIONS[action][0]
+    try:
+        service(case_id=case.pk, by=request.user, ip=audit.client_ip(request), **form.service_kwargs())
+    except ValidationError as exc:
+        form.apply_service_errors(exc)
+        return render_case(request, case, status=400, bound=form, open_action=action)
+    except OutsideScope as exc:
+        raise Http404(exc.detail) from exc
+    except DomainError as exc:
+        messages.error(request, _failure_message(case, request.user, exc, request.POST.get("seen")))
+        return redirect("approvals:work_case", number=case.number)
+    messages.success(request, f"已{services.ACTION_LABELS[action]}：{case.number}。")
+    return redirect("approvals:work_case", number=case.number)
