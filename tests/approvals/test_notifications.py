@@ -1,0 +1,59 @@
+"""After each transition the applicant (and the handling clerk) are told: inbox now, email/SMS via Celery
+after commit. A failing notification never undoes the transition."""
+
+import pytest
+
+from approvals.models import State
+from hall.models import Notification
+from hall.tasks import send_notification
+from tests.approvals import helpers
+from tests.approvals.helpers import act, at, case_in, reload
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    with helpers.demo_for_module(django_db_blocker):
+        yield
+
+
+@pytest.fixture
+def people(demo, db, settings, tmp_path, monkeypatch):
+    settings.MEDIA_ROOT = tmp_path
+    monkeypatch.setattr(send_notification, "delay", lambda pk: None)  # no broker round trip in unit tests
+    with helpers.frozen(at(2026, 9, 30)):
+        yield helpers.demo_people()
+
+
+def titles(user):
+    return list(Notification.objects.filter(user=user).order_by("id").values_list("title", flat=True))
+
+
+def test_applicant_is_told_of_each_step_and_the_clerk_of_new_work(people, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        case = case_in("submitted", people)
+    assert any(t.startswith("新办件待受理") for t in titles(case.handler))
+    with django_capture_on_commit_callbacks(execute=True):
+        case = act("request_correction", case, people)
+    note = Notification.objects.filter(user=people.applicant, kind="correction").get()
+    notice = case.correction_notices.get()
+    for item in notice.items.select_related("requirement"):
+        assert item.requirement.name in note.body and item.reason in note.body
+    with django_capture_on_commit_callbacks(execute=True):
+        case = case_in("under_review", people)
+        for action in ("suspend", "resume", "extend", "approve", "deliver"):
+            case = act(action, case, people)
+    kinds = set(Notification.objects.filter(user=people.applicant).values_list("kind", flat=True))
+    # Nobody is told of their own action: the applicant who submits gets no "submitted" message.
+    assert {"correction", "accepted", "special_procedure", "extended", "decided", "delivered"} <= kinds
+    extended = Notification.objects.filter(user=people.applicant, kind="extended").last()
+    assert "现场核查" in extended.body  # the reason is told (art. 42)
+
+
+def test_a_broken_notification_does_not_undo_the_transition(people, django_capture_on_commit_callbacks, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("mail system down")
+
+    monkeypatch.setattr("approvals.notifications.send_for_event", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        case = case_in("accepted", people)
+    assert reload(case).state == State.ACCEPTED
