@@ -23,6 +23,22 @@ def start_of_day(d) -> datetime:
     return datetime(d.year, d.month, d.day, tzinfo=calendar.SHANGHAI)
 
 
+def running_deadline(case):
+    """The instant the hall must act by in the case's state: acceptance or the correction notice
+    (art. 32), the decision (art. 42; standing still while suspended, art. 45), delivery (art. 44)."""
+    if case.state == State.SUBMITTED:
+        return case.accept_due
+    if case.state in (State.ACCEPTED, State.UNDER_REVIEW, State.SUSPENDED):
+        return case.decision_due
+    if case.state == State.DECIDED:
+        return case.delivery_due
+    return None
+
+
+def set_due_at(case) -> None:
+    case.due_at = running_deadline(case)
+
+
 def set_receipt_clock(case, at: datetime) -> None:
     """Materials received at ``at``: acceptance or a correction notice is due in 5 working days."""
     case.received_at = at
@@ -62,6 +78,7 @@ def recompute(case) -> None:
         set_decision_clock(case)
     if case.decided_at is not None and case.delivered_at is None:
         set_delivery_clock(case, case.decided_at)
+    set_due_at(case)
 
 
 def now() -> datetime:
@@ -69,7 +86,7 @@ def now() -> datetime:
 
 
 OPEN_CLOCK_STATES = [State.SUBMITTED, State.ACCEPTED, State.UNDER_REVIEW, State.SUSPENDED, State.DECIDED]
-CLOCK_FIELDS = ["accept_due", "correction_notice_due", "decision_due", "decision_yellow_at", "delivery_due",
+CLOCK_FIELDS = ["accept_due", "correction_notice_due", "decision_due", "decision_yellow_at", "delivery_due", "due_at",
                 "deadline_provisional"]  # fmt: skip
 CLOCK_INPUTS = ["received_at", "accepted_at", "clock_start", "decision_days", "extension_days", "suspended_days",
                 "decided_at", "delivered_at"]  # fmt: skip

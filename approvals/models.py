@@ -151,6 +151,9 @@ class Application(ConcurrentTransitionMixin, models.Model):
     decision_yellow_at = models.DateTimeField("黄色预警时间", null=True, blank=True)
     delivery_due = models.DateTimeField("送达期限", null=True, blank=True)
     deadline_provisional = models.BooleanField("期限暂定", default=False)
+    # The deadline running in the current state (accept_due / decision_due / delivery_due), NULL when
+    # none runs: the workbench queue orders by it through an index (approvals.clock.set_due_at).
+    due_at = models.DateTimeField("当前期限", null=True, blank=True)
 
     class Meta:
         verbose_name = "办件"
@@ -159,6 +162,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["department", "state", "decision_due"], name="case_dept_queue"),
             models.Index(fields=["owner", "-created_at"], name="case_owner"),
             models.Index(fields=["-created_at", "-id"], name="case_newest"),
+            models.Index(fields=["due_at", "id"], name="case_due_at"),
             models.Index(fields=["state", "-created_at", "-id"], name="case_state_newest"),
             models.Index(fields=["filed_by"], name="case_filed_by"),
             models.Index(fields=["state", "accept_due"], name="case_accept_due"),

@@ -56,6 +56,7 @@ def _transition(case_id: int, by: User, action: str, *, ip=None, reason="", data
             ) from None
         if apply is not None:
             apply(case, role)
+        clock.set_due_at(case)
         try:
             case.save()
         except ConcurrentTransition:

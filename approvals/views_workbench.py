@@ -11,7 +11,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, Count, DateTimeField, F, Q, When
+from django.db.models import Count, F, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from approvals import selectors, services
 from approvals.forms_workbench import FilingForm, QueueFilterForm
-from approvals.models import Application, State
+from approvals.models import OPEN_STATES, Application, State
 from approvals.serializers import mask_name
 from catalog.models import Item
 from catalog.selectors import filing_version
@@ -38,15 +38,6 @@ QUEUE_FIELDS = (
     *selectors.LIST_FIELDS, "channel", "accept_due", "delivery_due", "handler_id", "accepted_by_id",
     "handler__username", "handler__real_name",
 )  # fmt: skip
-# The instant the hall must act by in each state: acceptance or the correction notice (art. 32), the
-# decision (art. 42; it stands still while suspended, art. 45), delivery of the result (art. 44).
-DUE_AT = Case(
-    When(state=State.SUBMITTED, then=F("accept_due")),
-    When(state__in=[State.ACCEPTED, State.UNDER_REVIEW, State.SUSPENDED], then=F("decision_due")),
-    When(state=State.DECIDED, then=F("delivery_due")),
-    default=None,
-    output_field=DateTimeField(),
-)
 
 
 def staff_only(*, hidden: bool):
@@ -140,13 +131,14 @@ def queue(request):
         base = base.filter(accepted_by=user)
     if filters["assigned"]:
         base = base.filter(handler_id__in=[user.pk, *covering_ids])
-    counts = {row["state"]: row["n"] for row in base.order_by().values("state").annotate(n=Count("id"))}
+    # Counts of the work in hand (open states): an index range per state, not a scan of closed cases.
+    open_cases = base.filter(state__in=OPEN_STATES)
+    counts = {row["state"]: row["n"] for row in open_cases.order_by().values("state").annotate(n=Count("id"))}
 
-    cases = base.filter(state=filters["state"]) if filters["state"] else base
+    cases = base.filter(state=filters["state"]) if filters["state"] else open_cases
     cases = (
-        cases.select_related("item", "department", "handler")
-        .only(*QUEUE_FIELDS)
-        .annotate(due_at=DUE_AT)
+        cases.select_related("item", "handler")
+        .only(*QUEUE_FIELDS, "due_at")
         .order_by(F("due_at").asc(nulls_last=True), "id")
     )
     offset = (filters["page"] - 1) * PAGE_SIZE
@@ -159,10 +151,9 @@ def queue(request):
         pending = (
             selectors.case_list(user, state=State.UNDER_REVIEW)
             .filter(department_id__in=_department_ids(user, [Role.APPROVER]))
-            .select_related("item", "department", "handler")
-            .only(*QUEUE_FIELDS)
-            .annotate(due_at=F("decision_due"))
-            .order_by(F("decision_due").asc(nulls_last=True), "id")
+            .select_related("item", "handler")
+            .only(*QUEUE_FIELDS, "due_at")
+            .order_by(F("due_at").asc(nulls_last=True), "id")
         )
         pending_approval = _queue_rows(list(pending[:PENDING_APPROVAL_ROWS]), user, covering_ids, now)
 

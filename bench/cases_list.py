@@ -1,4 +1,4 @@
-"""Case lists at 1,000,000 cases: the staff queue and the applicant's list through the API, with the
+"""Case lists at 1,000,000 cases: the staff queue and the applicant's list (API and pages), with the
 query count (must not depend on the size) and p95 against a bare view in the same run.
 
     .venv/bin/python bench/cases_list.py [--cases 1000000]
@@ -36,6 +36,10 @@ def main():
         "staff_queue_overdue": (staff, "/api/v1/applications?overdue=true"),
         "applicant_list": (person, "/api/v1/applications"),
         "case_detail": (staff, f"/api/v1/applications/{number}"),
+        "workbench_queue_page": (staff, "/workbench/"),
+        "workbench_queue_overdue": (staff, "/workbench/?overdue=on"),
+        "workbench_case_page": (staff, f"/workbench/cases/{number}/"),
+        "my_cases_page": (person, "/my/cases/"),
     }
     results = {"cases": Application.objects.count(), "database": connection.vendor, "requests": {}}
     for name, (client, url) in cases.items():

@@ -40,6 +40,7 @@ def setup_django() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)  # pages render as in production
 
 
 def timed(fn, *, repeat: int, warmup: int = 5) -> dict:
