@@ -58,7 +58,8 @@ def fill(total: int, batch: int = 200_000) -> None:
             cursor.execute(FILL, [first, last])
         print(f"  cases {last:,}/{total:,} ({time.monotonic() - started:.0f} s)", flush=True)
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE approvals_application")
+        # As autovacuum would: statistics and the visibility map (index-only scans for the counts).
+        cursor.execute("VACUUM ANALYZE approvals_application")
 
 
 def ensure_demo() -> None:
