@@ -25,7 +25,8 @@ ACTION_ROLES = {
 APPLICANT_ACTIONS = {"submit", "resubmit", "withdraw"}
 
 
-def _department_ids(user: User, roles=DEPARTMENT_ROLES) -> QuerySet:
+def department_ids(user: User, roles=DEPARTMENT_ROLES) -> QuerySet:
+    """The ids of the departments where ``user`` holds one of ``roles`` (a subquery)."""
     return StaffMembership.objects.filter(user=user, role__in=roles).values("department_id")
 
 
@@ -44,7 +45,7 @@ def visible_cases(user: User) -> QuerySet[Application]:
         return cases
     scope = Q(owner=user) | Q(filed_by=user)
     if user.role_names & set(DEPARTMENT_ROLES):
-        departments = _department_ids(user)
+        departments = department_ids(user)
         joint_versions = ItemVersion.joint_departments.through.objects.filter(department_id__in=departments)
         granted = ApplicationUserObjectPermission.objects.filter(user=user).values("content_object_id")
         scope |= Q(department_id__in=departments) | Q(item_version_id__in=joint_versions.values("itemversion_id"))

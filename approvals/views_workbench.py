@@ -21,13 +21,14 @@ from django.views.decorators.http import require_POST
 from approvals import selectors, services
 from approvals.forms_workbench import FilingForm, QueueFilterForm
 from approvals.models import OPEN_STATES, Application, State
+from approvals.scope import department_ids
 from approvals.serializers import mask_name
 from catalog.models import Item
 from catalog.selectors import filing_version
 from hall import calendar
 from hall import services as hall_services
 from hall.errors import DomainError
-from hall.models import StaffMembership, User, WindowStaff
+from hall.models import User, WindowStaff
 from hall.roles import DEPARTMENT_ROLES, Role
 
 PAGE_SIZE = 50
@@ -92,10 +93,6 @@ def window_posts(user: User) -> tuple[list[WindowStaff], list[WindowStaff]]:
     return posts, covering
 
 
-def _department_ids(user: User, roles=DEPARTMENT_ROLES):
-    return StaffMembership.objects.filter(user=user, role__in=roles).values("department_id")
-
-
 DUE_KINDS = {State.SUBMITTED: "受理", State.ACCEPTED: "办结", State.UNDER_REVIEW: "办结", State.SUSPENDED: "办结",
              State.DECIDED: "送达"}  # fmt: skip
 
@@ -143,7 +140,7 @@ def queue(request):
     open_cases = base.filter(state__in=OPEN_STATES)
     # Counts of the work in hand in my own departments: one index range (department, state) instead of
     # evaluating the whole scope (joint and granted cases are listed, not counted).
-    own = Application.objects.filter(department_id__in=_department_ids(user), state__in=OPEN_STATES)
+    own = Application.objects.filter(department_id__in=department_ids(user), state__in=OPEN_STATES)
     counts = {row["state"]: row["n"] for row in narrowed(own).order_by().values("state").annotate(n=Count("*"))}
 
     cases = base.filter(state=filters["state"]) if filters["state"] else open_cases
@@ -161,7 +158,7 @@ def queue(request):
     if user.has_role(Role.APPROVER):
         pending = (
             selectors.case_list(user, state=State.UNDER_REVIEW)
-            .filter(department_id__in=_department_ids(user, [Role.APPROVER]))
+            .filter(department_id__in=department_ids(user, [Role.APPROVER]))
             .select_related("item", "handler")
             .only(*QUEUE_FIELDS, "due_at")
             .order_by(F("due_at").asc(nulls_last=True), "id")
@@ -178,7 +175,7 @@ def queue(request):
             "total": sum(counts.values()),
             "page": filters["page"],
             "has_next": has_next,
-            "items": Item.objects.filter(department_id__in=_department_ids(user)).only("code", "name"),
+            "items": Item.objects.filter(department_id__in=department_ids(user)).only("code", "name"),
             "posts": posts,
             "covering": covering,
             "pending_approval": pending_approval,
@@ -205,7 +202,7 @@ def absence(request):
 
 def filing_items(user: User):
     """Published items a clerk may file at the window: their departments' and those delegated to them."""
-    departments = _department_ids(user, [Role.CLERK])
+    departments = department_ids(user, [Role.CLERK])
     delegated = Item.delegated_to.through.objects.filter(department_id__in=departments).values("item_id")
     return (
         Item.objects.filter(status=Item.Status.PUBLISHED, current_version__channel_window=True)
@@ -238,7 +235,7 @@ def file_walk_in(request):
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            delegated_here = version.item.delegated_to.filter(pk__in=_department_ids(user, [Role.CLERK])).first()
+            delegated_here = version.item.delegated_to.filter(pk__in=department_ids(user, [Role.CLERK])).first()
             try:
                 case = services.file_application(
                     by=user, item_code=version.item.code, channel=Application.Channel.WINDOW,

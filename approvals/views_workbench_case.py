@@ -266,7 +266,7 @@ def case_page(request, number: str):
 def reveal(request, number: str):
     """显示完整信息: the full identity number and phone for this page view only, and it is audited."""
     case = _case_or_404(request.user, number)
-    audit.record("approvals.reveal_identity", case.number, actor=request.user, ip=audit.client_ip(request))
+    services.reveal_identity(case_id=case.pk, by=request.user, ip=audit.client_ip(request))
     return render_case(request, case, revealed=True)
 
 

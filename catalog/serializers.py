@@ -5,11 +5,6 @@ from rest_framework import serializers
 from catalog.models import Item, ItemType, ItemVersion
 
 
-class DepartmentRef(serializers.Serializer):
-    code = serializers.CharField()
-    name = serializers.CharField()
-
-
 class MaterialSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
