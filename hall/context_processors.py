@@ -9,6 +9,7 @@ def hall(request):
     authenticated = user is not None and user.is_authenticated
     return {
         "hall_name": "行政服务中心",
+        # Lazy: counted once (base.html uses {% with %}) and only where a page shows it.
         "unread": (lambda: unread_count(user)) if authenticated else 0,
         "nav": {
             "applicant": bool(roles & {Role.APPLICANT, Role.AGENT}),
