@@ -9,7 +9,7 @@ from approvals import intake
 from approvals.intake import required_text
 from approvals.materials import check_upload
 from approvals.models import Application, Event, IdempotencyKey, Material, NumberSequence, State
-from approvals.scope import locked_case
+from approvals.scope import filer_role, locked_case
 from catalog.selectors import filing_version
 from hall.errors import NotPermitted, TransitionNotAllowed
 from hall.models import User
@@ -104,7 +104,7 @@ def file_application(
                 transaction.set_rollback(True)
                 return IdempotencyKey.objects.get(user=by, key=idempotency_key).application
         Event.objects.create(application=case, action="create", from_state="", to_state=case.state, actor=by,
-                             actor_role=Role.AGENT if agent_data else Role.APPLICANT)  # fmt: skip
+                             actor_role=filer_role(by, channel))  # fmt: skip
     return case
 
 

@@ -82,11 +82,18 @@ def is_staff_of(user: User, case: Application, role: str) -> bool:
     )
 
 
+def filer_role(user: User, channel: str) -> str:
+    """The role in which the filer of a case acts: the window clerk for a walk-in, else agent or applicant."""
+    if channel == Application.Channel.WINDOW and user.has_role(Role.CLERK):
+        return Role.CLERK
+    return Role.AGENT if user.has_role(Role.AGENT) else Role.APPLICANT
+
+
 def ensure_may(user: User, case: Application, action: str) -> str:
     """The role the user acts in; NotPermitted (403) if the user sees the case but may not act."""
     if action in APPLICANT_ACTIONS:
         if case.owner_id == user.pk or case.filed_by_id == user.pk:
-            return Role.AGENT if user.has_role(Role.AGENT) and case.owner_id == user.pk else Role.APPLICANT
+            return filer_role(user, case.channel)
         raise NotPermitted("只有申请人本人（或其代理人）可以执行此操作。")
     role = ACTION_ROLES[action]
     if not is_staff_of(user, case, role):
