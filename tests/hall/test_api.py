@@ -93,3 +93,17 @@ def test_openapi_schema_and_docs_are_served(client):
     assert docs.status_code == 200
     assert b"swagger" in docs.content.lower()
     assert b"cdn" not in docs.content.lower()
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body"),
+    [
+        ("get", "/api/v1/applications/A%00B", None),
+        ("get", "/api/v1/catalog/items?q=%00", None),
+        ("get", "/items/A%00B/", None),
+        ("post", "/api/v1/auth/token", {"username": "a\x00", "password": "b"}),
+    ],
+)
+def test_nul_characters_are_a_400_never_a_500(api, method, url, body):
+    response = getattr(api, method)(url, body, format="json") if body else getattr(api, method)(url)
+    assert response.status_code == 400
