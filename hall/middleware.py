@@ -1,10 +1,10 @@
-"""Reject NUL characters in user input before any view runs.
+"""Reject NUL characters in user input before any view runs (404 in a path, 400 in a query or body).
 
 PostgreSQL text cannot hold U+0000: a NUL in a URL, a query string or a form/JSON field would reach
 the database and raise, a 500 for something a user can send. One check here covers every view.
 """
 
-from hall.views import bad_request
+from hall.views import bad_request, page_not_found
 
 NUL_MARKERS = (b"\x00", b"\\u0000", b"%00")
 
@@ -14,13 +14,15 @@ class RejectNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if "\x00" in request.path:  # no object has such a name: 404 like any unknown address
+            return page_not_found(request)
         if self._has_nul(request):
             return bad_request(request)
         return self.get_response(request)
 
     @staticmethod
     def _has_nul(request) -> bool:
-        if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", "") or "\x00" in str(request.GET):
+        if "%00" in request.META.get("QUERY_STRING", "") or "\x00" in str(request.GET):
             return True
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return False

@@ -96,14 +96,14 @@ def test_openapi_schema_and_docs_are_served(client):
 
 
 @pytest.mark.parametrize(
-    ("method", "url", "body"),
+    ("method", "url", "body", "status"),
     [
-        ("get", "/api/v1/applications/A%00B", None),
-        ("get", "/api/v1/catalog/items?q=%00", None),
-        ("get", "/items/A%00B/", None),
-        ("post", "/api/v1/auth/token", {"username": "a\x00", "password": "b"}),
+        ("get", "/api/v1/applications/A%00B", None, 404),
+        ("get", "/items/A%00B/", None, 404),
+        ("get", "/api/v1/catalog/items?q=%00", None, 400),
+        ("post", "/api/v1/auth/token", {"username": "a\x00", "password": "b"}, 400),
     ],
 )
-def test_nul_characters_are_a_400_never_a_500(api, method, url, body):
+def test_nul_characters_are_a_4xx_never_a_500(api, method, url, body, status):
     response = getattr(api, method)(url, body, format="json") if body else getattr(api, method)(url)
-    assert response.status_code == 400
+    assert response.status_code == status
