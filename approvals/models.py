@@ -135,6 +135,11 @@ class Application(ConcurrentTransitionMixin, models.Model):
     delivered_at = models.DateTimeField("送达时间", null=True, blank=True)
     delivery_method = models.CharField("送达方式", max_length=10, choices=Delivery.choices, blank=True)
     tracking_number = models.CharField("快递单号", max_length=40, blank=True)
+    # The applicant's choice of how to receive the result (may change it until delivery).
+    delivery_choice = models.CharField("申请人选择的送达方式", max_length=10, choices=Delivery.choices, blank=True)
+    delivery_recipient = models.CharField("收件人", max_length=50, blank=True)
+    delivery_phone = models.CharField("收件电话", max_length=20, blank=True)
+    delivery_address = models.CharField("邮寄地址", max_length=200, blank=True)
     closed_reason = models.TextField("不予受理/终止理由", blank=True)
 
     # The legal clock: inputs …
@@ -393,3 +398,43 @@ class Notice(models.Model):
 
     def __str__(self):
         return self.serial
+
+
+class Evaluation(models.Model):
+    """好差评 (国办发〔2019〕51号): one rating per delivered case by its applicant ("一事一评"), five levels
+    (GB/T 39046 表9: 满意度 + 代码), a comment required for 不满意 / 非常不满意 so it can be followed up."""
+
+    class Level(models.IntegerChoices):
+        VERY_SATISFIED = 5, "非常满意"
+        SATISFIED = 4, "满意"
+        BASICALLY_SATISFIED = 3, "基本满意"
+        DISSATISFIED = 2, "不满意"
+        VERY_DISSATISFIED = 1, "非常不满意"
+
+    class Channel(models.TextChoices):
+        PC = "pc", "PC端"
+        MOBILE = "mobile", "移动服务端"
+        QR = "qr", "二维码"
+        HALL_TABLET = "tablet", "政务大厅平板电脑"
+        OTHER = "other", "其他终端"
+
+    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="evaluation")
+    rater = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    level = models.PositiveSmallIntegerField("满意度", choices=Level.choices)
+    comment = models.TextField("文字评价", blank=True)
+    channel = models.CharField("评价渠道", max_length=10, choices=Channel.choices, default=Channel.PC)
+    created_at = models.DateTimeField("评价时间", default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "服务评价"
+        verbose_name_plural = "服务评价"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(level__gte=1, level__lte=5), name="evaluation_level_1_5"),
+        ]
+
+    def __str__(self):
+        return f"{self.application_id} {self.get_level_display()}"
+
+    @property
+    def is_bad(self) -> bool:
+        return self.level <= self.Level.DISSATISFIED
