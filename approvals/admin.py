@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from approvals.models import Application, Event
+from approvals.models import Application, Evaluation, Event
 
 
 class EventInline(admin.TabularInline):
@@ -30,6 +30,27 @@ class ApplicationAdmin(admin.ModelAdmin):
         return [f.name for f in self.model._meta.fields]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Evaluation)
+class EvaluationAdmin(admin.ModelAdmin):
+    """好差评, read only: a rating is the applicant's and is never edited or deleted here."""
+
+    list_display = ("application", "level", "channel", "created_at")
+    list_filter = ("level", "channel")
+    search_fields = ("application__number",)
+    list_select_related = ("application",)
+    raw_id_fields = ("application", "rater")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):

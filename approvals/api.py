@@ -156,6 +156,18 @@ class MaterialUploadView(APIView):
         return Response(s.MaterialRowSerializer(row).data, status=status.HTTP_201_CREATED)
 
 
+class DeliveryChoiceView(APIView):
+    """The applicant (or agent) chooses how to receive the result; changeable until delivery."""
+
+    @extend_schema(request=s.DeliveryChoiceSerializer, responses={200: s.CaseSerializer, **ERRORS})
+    def post(self, request, number: str):
+        case = case_for(request.user, number, queryset=selectors.scoped_cases(request.user))
+        body = s.DeliveryChoiceSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.choose_delivery(case_id=case.pk, by=request.user, ip=_ip(request), **body.validated_data)
+        return _case_response(request, number)
+
+
 TRANSITION_BODY = PolymorphicProxySerializer(
     component_name="TransitionBody",
     serializers=[

@@ -177,3 +177,21 @@ class ProgressForm(forms.Form):
             attrs={"autocapitalize": "characters", "spellcheck": "false", "autocomplete": "off", "placeholder": "8 位"}
         ),
     )
+
+
+class DeliveryForm(forms.Form):
+    """领取方式: window pickup, express to an address (where the item offers it), or electronic."""
+
+    method = forms.ChoiceField(
+        label="领取方式", widget=forms.RadioSelect,
+        error_messages={"required": "请选择领取方式。", "invalid_choice": "请选择列出的领取方式。"},
+    )  # fmt: skip
+    recipient = forms.CharField(label="收件人", required=False, max_length=50)
+    phone = forms.CharField(label="收件电话", required=False, max_length=20,
+                            widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))  # fmt: skip
+    address = forms.CharField(label="邮寄地址", required=False, max_length=200,
+                              widget=forms.TextInput(attrs={"autocomplete": "street-address"}))  # fmt: skip
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["method"].choices = choices

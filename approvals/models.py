@@ -168,6 +168,8 @@ class Application(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["owner", "-created_at"], name="case_owner"),
             models.Index(fields=["-created_at", "-id"], name="case_newest"),
             models.Index(fields=["due_at", "id"], name="case_due_at"),
+            # the workbench queue filtered to one state, in due order (closed states: due_at is NULL, by id)
+            models.Index(fields=["state", "due_at", "id"], name="case_state_due_at"),
             models.Index(fields=["state", "-created_at", "-id"], name="case_state_newest"),
             models.Index(fields=["filed_by"], name="case_filed_by"),
             models.Index(fields=["state", "accept_due"], name="case_accept_due"),

@@ -3,7 +3,8 @@ stored with their SHA-256, numbered, and verifiable on a public page by their ve
 
 受理通知书 acceptance · 不予受理通知书 rejection · 补正材料通知书 correction (one-time, art. 32) ·
 特别程序告知书 special_procedure (art. 45) · 延期通知书 extension (art. 42) ·
-准予/不予行政许可决定书 decision (arts. 38, 39) · 送达回证 delivery_receipt.
+准予/不予行政许可决定书 decision (arts. 38, 39) · 送达回证 delivery_receipt ·
+缴款通知书 payment and 收费票据 receipt (arts. 58, 59: published standards only, all to the treasury).
 """
 
 import base64
@@ -11,6 +12,7 @@ import hashlib
 import secrets
 
 import segno
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -18,6 +20,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from approvals.models import Application, Notice, NumberSequence
+from fees.models import Assessment
+from fees.money import capital_yuan
+from fees.services import RECEIPT_CODE
 from hall.errors import OutsideScope
 
 TITLES = {
@@ -28,9 +33,12 @@ TITLES = {
     "extension": "延期通知书",
     "decision": "行政许可决定书",
     "delivery_receipt": "送达回证",
+    "payment": "缴款通知书",
+    "receipt": "收费票据",
 }
 SERIAL_WORDS = {"acceptance": "受", "rejection": "不受", "correction": "补", "special_procedure": "特",
-                "extension": "延", "decision": "决", "delivery_receipt": "送"}  # fmt: skip
+                "extension": "延", "decision": "决", "delivery_receipt": "送", "payment": "缴",
+                "receipt": "票"}  # fmt: skip
 
 
 def occurrence(case: Application, kind: str) -> int | None:
@@ -49,7 +57,24 @@ def occurrence(case: Application, kind: str) -> int | None:
         return 1 if case.decided_at else None
     if kind == "delivery_receipt":
         return 1 if case.delivered_at else None
+    if kind in ("payment", "receipt"):
+        assessment = _assessment(case)
+        if assessment is None:
+            return None
+        if kind == "payment":
+            return assessment.revision  # a corrected assessment gets a new, separately numbered notice
+        return 1 if assessment.status == Assessment.Status.PAID else None
     return None
+
+
+def _assessment(case: Application) -> Assessment | None:
+    """The case's 缴款通知 (fees), read once per case object; items that charge nothing have none."""
+    if not case.item_version.charges_fees:
+        return None
+    try:
+        return case.fee_assessment
+    except ObjectDoesNotExist:
+        return None
 
 
 def _serial(case: Application, kind: str) -> str:
@@ -77,6 +102,20 @@ def _context(case: Application, kind: str, seq: int, serial: str, code: str, ver
         context["suspension"] = case.suspensions.order_by("started_at")[seq - 1]
     if kind in ("rejection", "decision"):
         context["event"] = case.events.filter(action__in=["reject_intake", "approve", "deny"]).last()
+    if kind in ("payment", "receipt"):
+        context.update(_fee_context(case, kind))
+    return context
+
+
+def _fee_context(case: Application, kind: str) -> dict:
+    assessment = Assessment.objects.select_related("department").prefetch_related("lines").get(application=case)
+    context = {"assessment": assessment, "lines": list(assessment.lines.all()),
+               "capital": capital_yuan(assessment.due_fen)}  # fmt: skip
+    if kind == "receipt":
+        payment = assessment.payments.select_related("recorded_by").order_by("created_at", "id").last()
+        code, _, number = payment.receipt_number.partition("-")
+        context.update(payment=payment, receipt_code=code or RECEIPT_CODE, receipt_no=number or payment.receipt_number,
+                       capital=capital_yuan(payment.amount_fen))  # fmt: skip
     return context
 
 

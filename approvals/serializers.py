@@ -18,6 +18,7 @@ from rest_framework import serializers
 
 from approvals import selectors
 from approvals.models import Application, Procedure, State
+from approvals.serializers_evaluation import EvaluationSerializer
 from approvals.services import ACTION_LABELS, MAX_JOINT_EXTENSION
 from fees.services import summary as fee_summary
 from hall.serializers import DepartmentRefSerializer
@@ -183,12 +184,14 @@ class CaseSerializer(serializers.Serializer):
     decision = BlankAsNullField()
     decision_reason = serializers.CharField()
     delivery_method = BlankAsNullField()
+    delivery_choice = BlankAsNullField(help_text="the applicant's chosen delivery method, until delivered")
     closed_reason = serializers.CharField()
     materials = serializers.SerializerMethodField()
     correction_notices = CorrectionNoticeSerializer(many=True)
     suspensions = SuspensionSerializer(many=True)
     timeline = TimelineSerializer(source="events", many=True)
     fees = serializers.SerializerMethodField()
+    evaluation = serializers.SerializerMethodField()
 
     def _viewer_is_party(self, case) -> bool:
         user = self.context["request"].user
@@ -234,6 +237,11 @@ class CaseSerializer(serializers.Serializer):
     @extend_schema_field(FeesSerializer)
     def get_fees(self, case):
         return fee_summary(case)
+
+    @extend_schema_field(EvaluationSerializer(allow_null=True, help_text="好差评; null until the applicant rates"))
+    def get_evaluation(self, case):
+        evaluation = getattr(case, "evaluation", None)  # joined by selectors.case_detail
+        return EvaluationSerializer(evaluation).data if evaluation is not None else None
 
 
 class CaseRowSerializer(serializers.Serializer):
@@ -388,3 +396,12 @@ class ExtendSerializer(ReasonSerializer):
 class DeliverSerializer(serializers.Serializer):
     method = serializers.ChoiceField(choices=Application.Delivery.choices)
     tracking_number = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
+
+
+class DeliveryChoiceSerializer(serializers.Serializer):
+    """领取方式: ``recipient``, ``phone`` and ``address`` are required for express."""
+
+    method = serializers.ChoiceField(choices=Application.Delivery.choices)
+    recipient = serializers.CharField(required=False, allow_blank=True, default="", max_length=50)
+    phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=20)
+    address = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)

@@ -14,6 +14,7 @@ from approvals import clock
 # Filing and materials live in approvals.filing, the clock recomputation in approvals.clock; they are
 # user actions too and are re-exported here so that callers find every action in one module.
 from approvals.clock import recompute_open_deadlines  # noqa: F401
+from approvals.delivery import choose_delivery  # noqa: F401
 from approvals.filing import _as_pk, file_application, reuse_material, upload_material  # noqa: F401
 from approvals.intake import required_text
 from approvals.models import (
@@ -301,3 +302,6 @@ def reveal_identity(*, case_id: int, by: User, ip=None) -> Application:
         raise OutsideScope("没有这个办件。")
     audit.record("approvals.reveal_identity", case.number, actor=by, ip=ip)
     return case
+
+
+from approvals.evaluation import evaluate_service  # noqa: E402, F401  (好差评; re-exported like the actions above)

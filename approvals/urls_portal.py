@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from approvals import views_delivery, views_evaluation
 from approvals import views_portal as views
 
 urlpatterns = [
@@ -13,5 +14,7 @@ urlpatterns = [
     path("cases/<str:number>/submit/", views.submit, name="submit"),
     path("cases/<str:number>/resubmit/", views.resubmit, name="resubmit"),
     path("cases/<str:number>/withdraw/", views.withdraw, name="withdraw"),
+    path("cases/<str:number>/evaluate/", views_evaluation.evaluate, name="evaluate"),
+    path("cases/<str:number>/delivery/", views_delivery.choose_delivery, name="choose_delivery"),
     path("progress/", views.progress, name="progress"),
 ]

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -70,14 +69,19 @@ def badge(state: str) -> str:
 
 @login_required
 def my_cases(request):
-    """The user's own cases (an agent: the cases it filed), newest first, 20 a page, constant queries."""
-    cases = selectors.case_list(request.user).order_by("-created_at", "-id")
+    """The user's own cases (an agent: the cases it filed), newest first, 20 a page, constant queries.
+
+    "Next page" paging from where the page stopped (``?after=`` / ``?before=`` cursors): no COUNT over
+    the owner's cases and no OFFSET, so an agent with hundreds of thousands of filings pages as fast
+    as a citizen with three."""
+    cases = selectors.case_list(request.user).prefetch_related(None)  # the rows show no department
     if selectors.is_staff(request.user):  # their own filings, not their department's queue
         cases = cases.filter(Q(owner=request.user) | Q(filed_by=request.user))
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-    for row in page.object_list:
+    after, before = request.GET.get("after", "")[:40], request.GET.get("before", "")[:40]
+    page = selectors.newest_first_page(cases, size=PAGE_SIZE, after=after, before=before)
+    for row in page.rows:
         row.badge, row.next_step = badge(row.state), NEXT_STEPS.get(row.state, "")
-    return render(request, "approvals/portal/my_cases.html", {"page_obj": page})
+    return render(request, "approvals/portal/my_cases.html", {"page": page, "rows": page.rows})
 
 
 # --- 网上申报 -----------------------------------------------------------------------------------------------

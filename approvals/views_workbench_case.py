@@ -24,6 +24,8 @@ from approvals.scope import ACTION_ROLES, case_for, ensure_may
 from approvals.serializers import mask_address, mask_id_number, mask_name, mask_phone
 from approvals.views_workbench import deadline_badge, staff_only
 from catalog.models import FormField
+from fees import services as fee_services
+from fees.models import AssessmentLine
 from hall import audit
 from hall.errors import Conflict, DomainError, InvalidUpload, NotPermitted, OutsideScope, UploadTooLarge
 from hall.models import User
@@ -111,7 +113,7 @@ def build_form(action: str, case: Application, data=None) -> wf.ServiceForm:
     elif form_class is wf.ExtendForm:
         kwargs["joint"] = case.item_version.joint
     elif form_class is wf.DeliverForm:
-        kwargs["initial"] = {"method": Application.Delivery.WINDOW}
+        kwargs["initial"] = {"method": case.delivery_choice or Application.Delivery.WINDOW}
     return form_class(data, **kwargs)
 
 
@@ -212,6 +214,20 @@ def _timeline(case: Application) -> list[dict]:
     ]  # fmt: skip
 
 
+def _fees(user: User, case: Application) -> dict | None:
+    """收费 panel: ``fees.services.summary`` with the assessed lines, and 核定收费 while this user may
+    assess and the case may still be assessed (accepted … decided, not denied, not yet paid)."""
+    if not case.item_version.charges_fees:
+        return None
+    summary = fee_services.summary(case)
+    lines = list(AssessmentLine.objects.filter(assessment__application_id=case.pk)) if summary["payment_code"] else []
+    may_assess = (
+        summary["status"] != "paid" and case.state in fee_services.ASSESSABLE_STATES and case.decision != "denied"
+        and fee_services.may_assess(user, case)
+    )  # fmt: skip
+    return {**summary, "lines": lines, "assess_url": reverse("fees:assess", args=[case.number]) if may_assess else None}
+
+
 def render_case(request, case: Application, *, status: int = 200, bound=None, open_action: str = "",
                 revealed: bool = False, upload_errors: dict | None = None):  # fmt: skip
     user, now = request.user, timezone.now()
@@ -245,6 +261,8 @@ def render_case(request, case: Application, *, status: int = 200, bound=None, op
         "suspensions": list(case.suspensions.all()),
         "actions": actions,
         "upload_form": wf.MaterialUploadForm(auto_id="upload-%s"),
+        "evaluation": getattr(case, "evaluation", None),  # 好差评; joined by selectors.case_detail
+        "fees": _fees(user, case),
     }
     response = render(request, "approvals/workbench/case.html", context, status=status)
     response["Cache-Control"] = "private, no-store"

@@ -21,7 +21,8 @@ INSERT INTO approvals_application (
     submitted_at, received_at, correction_round, accepted_at, deemed_accepted, decision, decision_reason,
     delivery_method, tracking_number, closed_reason, clock_start, decision_days, extension_days,
     extension_reason, suspended_days, accept_due, correction_notice_due, decision_due, decision_yellow_at,
-    delivery_due, deadline_provisional)
+    delivery_due, deadline_provisional, due_at, delivery_choice, delivery_address, delivery_phone,
+    delivery_recipient)
 SELECT
     'BENCH-' || lpad(g::text, 8, '0'), 'BENCHQC1', it.id, it.current_version_id, it.department_id,
     owners.ids[1 + g %% array_length(owners.ids, 1)], owners.ids[1 + g %% array_length(owners.ids, 1)], 'online',
@@ -35,7 +36,14 @@ SELECT
     '', '', '', current_date - (g %% 400), 20, 0, '', 0,
     now() + (((g %% 121) - 60) || ' days')::interval, now() + (((g %% 121) - 60) || ' days')::interval,
     now() + (((g %% 121) - 60) || ' days')::interval, now() + (((g %% 121) - 64) || ' days')::interval,
-    now() + (((g %% 121) - 50) || ' days')::interval, false
+    now() + (((g %% 121) - 50) || ' days')::interval, false,
+    -- due_at: the deadline running in the state (approvals.clock.set_due_at, migration 0005's backfill)
+    CASE WHEN g %% 10 <> 0 THEN NULL
+         WHEN (g / 10) %% 6 = 0 THEN now() + (((g %% 121) - 60) || ' days')::interval
+         WHEN (g / 10) %% 6 IN (2, 3, 4) THEN now() + (((g %% 121) - 60) || ' days')::interval
+         WHEN (g / 10) %% 6 = 5 THEN now() + (((g %% 121) - 50) || ' days')::interval
+    END,
+    'window', '', '', ''
 FROM generate_series(%s, %s) AS g
 JOIN n ON true
 JOIN owners ON true

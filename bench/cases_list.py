@@ -5,9 +5,18 @@ query count (must not depend on the size) and p95 against a bare view in the sam
 """
 
 import argparse
+import html
+import re
 
 from cases_data import ensure_demo, fill
 from common import count_queries, report, setup_django, timed
+
+
+def next_page(client, url: str) -> str:
+    """The query string of the page's "next page" link (a cursor: where the first page stopped)."""
+    found = re.search(r'href="\?([^"]+)" rel="next"', client.get(url).content.decode())
+    assert found, url
+    return html.unescape(found[1])
 
 
 def main():
@@ -25,9 +34,10 @@ def main():
     from hall.models import User
 
     clerk, applicant = User.objects.get(username="clerk"), User.objects.get(username="applicant")
-    staff, person = Client(), Client()
+    staff, person, approver = Client(), Client(), Client()
     staff.force_login(clerk)
     person.force_login(applicant)
+    approver.force_login(User.objects.get(username="approver"))  # the queue with the 待审批 section
     number = Application.objects.filter(department__code="ZRZYJ").order_by("-id").values_list("number", flat=True)[0]
     cases = {
         "baseline_bare_view": (staff, "/healthz/live"),
@@ -37,9 +47,14 @@ def main():
         "applicant_list": (person, "/api/v1/applications"),
         "case_detail": (staff, f"/api/v1/applications/{number}"),
         "workbench_queue_page": (staff, "/workbench/"),
+        "workbench_queue_state_filter": (staff, "/workbench/?state=under_review"),
         "workbench_queue_overdue": (staff, "/workbench/?overdue=on"),
+        "workbench_queue_due_soon": (staff, "/workbench/?due_soon=on"),
+        "workbench_queue_closed_state": (staff, "/workbench/?state=delivered"),
+        "workbench_queue_approver": (approver, "/workbench/"),
         "workbench_case_page": (staff, f"/workbench/cases/{number}/"),
         "my_cases_page": (person, "/my/cases/"),
+        "my_cases_next_page": (person, "/my/cases/?" + next_page(person, "/my/cases/")),
     }
     results = {"cases": Application.objects.count(), "database": connection.vendor, "requests": {}}
     for name, (client, url) in cases.items():

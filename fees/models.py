@@ -1,1 +1,143 @@
-"""Models of the fees app (built by its issue)."""
+"""Fees (一口收费): what a case owes (assessment from the item's published standards), what was paid
+(at the single collection point or through the payment platform), and payments that did not fit.
+
+行政许可法 art. 58: no fee unless a law or administrative regulation provides for it; art. 59: only the
+published items and standards, everything to the treasury. So every assessed line points at a
+``catalog.FeeStandard`` of the case's own item version. Applications are referred to by the string
+``"approvals.Application"`` only (DESIGN.md: fees does not import approvals).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from catalog.models import FeeStandard
+from hall.models import Department
+
+
+class Assessment(models.Model):
+    """缴款通知 (应缴): one per case, with its 缴款码; paid once in full (“一次缴清”)."""
+
+    class Status(models.TextChoices):
+        DUE = "due", "待缴费"
+        PAID = "paid", "已缴清"
+
+    application = models.OneToOneField(
+        "approvals.Application", verbose_name="办件", on_delete=models.PROTECT, related_name="fee_assessment"
+    )
+    department = models.ForeignKey(Department, verbose_name="执收单位", on_delete=models.PROTECT, related_name="+")
+    payment_code = models.CharField("缴款码", max_length=20, unique=True)
+    payer_name = models.CharField("缴款人", max_length=100)
+    due_fen = models.PositiveIntegerField("应缴金额（分）")
+    paid_fen = models.PositiveIntegerField("实缴金额（分）", default=0)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DUE)
+    # Each correction before payment is a new revision with its own numbered 缴款通知书 PDF.
+    revision = models.PositiveSmallIntegerField("核定次数", default=1)
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="核定人", on_delete=models.PROTECT, related_name="+"
+    )
+    assessed_at = models.DateTimeField("核定时间", default=timezone.now)
+    paid_at = models.DateTimeField("缴清时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "缴款通知"
+        verbose_name_plural = "缴款通知"
+        indexes = [models.Index(fields=["department", "status", "-assessed_at"], name="fee_dept_status")]
+        constraints = [
+            models.CheckConstraint(condition=Q(due_fen__gt=0), name="fee_due_positive"),
+            models.CheckConstraint(condition=Q(paid_fen__lte=F("due_fen")), name="fee_not_overpaid"),
+        ]
+
+    def __str__(self):
+        return self.payment_code
+
+    @property
+    def outstanding_fen(self) -> int:
+        return self.due_fen - self.paid_fen
+
+
+class AssessmentLine(models.Model):
+    """One charged standard: its name, basis and amount copied as assessed (the standard may be revised later)."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="lines")
+    standard = models.ForeignKey(FeeStandard, verbose_name="收费标准", on_delete=models.PROTECT, related_name="+")
+    name = models.CharField("收费项目", max_length=100)
+    basis = models.TextField("收费依据")
+    quantity = models.PositiveSmallIntegerField("数量", default=1)
+    amount_fen = models.PositiveIntegerField("金额（分）")
+    note = models.CharField("计费说明", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "收费明细"
+        verbose_name_plural = "收费明细"
+
+    def __str__(self):
+        return f"{self.name} {self.amount_fen}"
+
+
+class Payment(models.Model):
+    """实缴: one payment of the whole outstanding amount, by the platform or at the collection window."""
+
+    class Channel(models.TextChoices):
+        SIMULATOR = "simulator", "统一公共支付平台（模拟）"
+        CASH = "cash", "现金"
+        CARD = "card", "银行卡"
+        QR = "qr", "扫码支付"
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="payments")
+    amount_fen = models.PositiveIntegerField("金额（分）")
+    channel = models.CharField("缴费渠道", max_length=10, choices=Channel.choices)
+    transaction_id = models.CharField("交易流水号", max_length=64, unique=True)
+    paid_at = models.DateTimeField("缴费时间")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="收费人员", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    receipt_number = models.CharField("票据号码", max_length=30, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = "缴费记录"
+        verbose_name_plural = "缴费记录"
+
+    def __str__(self):
+        return self.receipt_number
+
+
+class PaymentAnomaly(models.Model):
+    """A payment notification that could not be booked (wrong amount, unknown code): kept for
+    reconciliation (核销) and for e-monitoring (裁量/收费 anomalies)."""
+
+    class Reason(models.TextChoices):
+        WRONG_AMOUNT = "wrong_amount", "金额与应缴不符"
+        UNKNOWN_CODE = "unknown_code", "缴款码不存在"
+        ALREADY_PAID = "already_paid", "重复缴费"
+
+    gateway = models.CharField(max_length=20)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    payment_code = models.CharField(max_length=40, blank=True)
+    transaction_id = models.CharField(max_length=64, blank=True)
+    amount_fen = models.BigIntegerField(null=True, blank=True)
+    assessment = models.ForeignKey(Assessment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    body = models.JSONField(default=dict)
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "异常缴费"
+        verbose_name_plural = "异常缴费"
+
+    def __str__(self):
+        return f"{self.get_reason_display()} {self.payment_code}"
+
+
+class ReceiptSequence(models.Model):
+    """Per-year counter of 票据号码 (财政电子票据: a 10-digit sequence under an 8-digit 票据代码)."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    value = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.year}: {self.value}"

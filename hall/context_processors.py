@@ -14,6 +14,7 @@ def hall(request):
         "nav": {
             "applicant": bool(roles & {Role.APPLICANT, Role.AGENT}),
             "staff": bool(roles & {Role.CLERK, Role.REVIEWER, Role.APPROVER, Role.CASHIER}),
+            "cashier": Role.CASHIER in roles,
             "supervisor": Role.SUPERVISOR in roles,
             "catalog_admin": Role.CATALOG_ADMIN in roles or getattr(user, "is_superuser", False),
         },

@@ -6,7 +6,9 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from approvals import api as approvals_api
+from approvals import api_evaluation
 from catalog import api as catalog_api
+from fees import api as fees_api
 from hall import api, health, views
 
 api_v1 = [
@@ -17,12 +19,15 @@ api_v1 = [
     path("applications", approvals_api.ApplicationsView.as_view(), name="api-applications"),
     path("applications/<str:number>", approvals_api.ApplicationDetailView.as_view(), name="api-application"),
     path("applications/<str:number>/materials", approvals_api.MaterialUploadView.as_view(), name="api-materials"),
+    path("applications/<str:number>/delivery", approvals_api.DeliveryChoiceView.as_view(), name="api-delivery"),
     path(
         "applications/<str:number>/transitions/<str:name>",
         approvals_api.TransitionView.as_view(),
         name="api-transition",
     ),
+    path("applications/<str:number>/evaluation", api_evaluation.EvaluationView.as_view(), name="api-evaluation"),
     path("progress", approvals_api.ProgressView.as_view(), name="api-progress"),
+    path("fees/callback/<str:gateway>", fees_api.PaymentCallbackView.as_view(), name="api-fees-callback"),
     path("applications/<str:number>/notices/<str:kind>", approvals_api.NoticeView.as_view(), name="api-notice"),
 ]
 
@@ -33,6 +38,7 @@ urlpatterns = [
     path("accounts/register/", views.register, name="register"),
     path("inbox/", views.inbox, name="inbox"),
     path("items/", include("catalog.urls")),
+    path("fees/", include("fees.urls")),
     path("", include("approvals.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("healthz/live", health.live, name="healthz-live"),

@@ -15,6 +15,8 @@ from django.utils import timezone
 from approvals import services
 from approvals.models import Application
 from catalog.models import FormField, Item
+from fees import services as fees
+from fees.models import Assessment
 from hall import calendar
 from hall.models import User
 
@@ -53,14 +55,22 @@ SCENARIOS = [
     (["submit", "accept", "start_review", "approve"], 16, "applicant2"),  # delivery overdue (art. 44)
     (["submit", "accept", "start_review", "deny"], 6, "agent"),
     (["submit", "accept", "start_review", "approve", "deliver"], 10, "applicant"),
-    (["submit", "accept", "start_review", "approve", "deliver"], 14, "applicant2"),
-    (["submit", "accept", "start_review", "approve", "deliver"], 20, "applicant"),
+    (["submit", "accept", "start_review", "approve", "deliver", "rate_good"], 14, "applicant2"),  # 好差评
+    (["submit", "accept", "start_review", "approve", "deliver", "rate_bad"], 20, "applicant"),  # 差评整改
     (["submit", "request_correction", "resubmit", "accept", "start_review", "approve", "deliver"], 25, "agent"),
     (["submit", "accept", "start_review", "suspend", "resume", "approve", "deliver"], 30, "applicant2"),
     (["submit", "reject_intake"], 6, "applicant"), (["submit", "reject_intake"], 11, "applicant2"),
     (["withdraw"], 2, "applicant"), (["submit", "accept", "withdraw"], 5, "applicant2"),
     (["submit", "accept", "start_review", "terminate"], 9, "applicant"),
 ]  # fmt: skip
+# Fee-charging items (一口收费): fees due, approved but unpaid (cannot be delivered yet), paid online,
+# collected at the cashier's window and delivered.
+FEE_SCENARIOS = [
+    (["submit", "accept", "start_review", "assess"], 3, "applicant"),
+    (["submit", "accept", "start_review", "assess", "approve"], 6, "applicant2"),
+    (["submit", "accept", "start_review", "assess", "pay", "approve"], 7, "applicant"),
+    (["submit", "accept", "start_review", "assess", "approve", "collect", "deliver"], 12, "applicant2"),
+]
 # Cases of the market-regulation department, whose demo staff is only a window clerk (clerk2).
 SCJGJ_SCENARIOS = [
     (["submit"], 1, "applicant"), (["submit"], 3, "applicant2"),
@@ -148,8 +158,31 @@ def _act(action, pk, people, owner, version, pdf) -> Application:
             case_id=pk, by=clerk, method="express", tracking_number="SF1234567890"
         ),
         "terminate": lambda: services.terminate_application(case_id=pk, by=approver, reason="申请单位已注销"),
+        # 一口收费: the clerk assesses the first published standard; paid online or at the cashier's window.
+        "assess": lambda: (
+            fees.assess_fees(
+                case_id=pk, by=clerk, lines=[{"standard_id": version.fees.order_by("position", "id")[0].pk}]
+            ).application
+        ),
+        "pay": lambda: fees.pay_with_simulator(case_id=pk, by=owner).assessment.application,
+        "collect": lambda: _collect(pk, people["cashier"]),
+        "rate_good": lambda: (
+            services.evaluate_service(case_id=pk, by=owner, level=5, comment="一次办好，很方便").application
+        ),
+        "rate_bad": lambda: (
+            services.evaluate_service(
+                case_id=pk, by=owner, level=2, comment="邮寄送达比承诺晚了两天，也没有电话告知"
+            ).application
+        ),
     }
     return calls[action]()
+
+
+def _collect(pk, cashier) -> Application:
+    assessment = Assessment.objects.get(application_id=pk)
+    payment = fees.collect_at_window(payment_code=assessment.payment_code, by=cashier,
+                                     amount_fen=assessment.outstanding_fen, channel="cash")  # fmt: skip
+    return payment.assessment.application
 
 
 @transaction.atomic
@@ -158,12 +191,14 @@ def seed(*, password: str, log) -> None:
         log("approvals: demo cases exist, skipped")
         return
     pdf = _pdf()
-    plans = [("ZRZYJ", SCENARIOS, {"clerk": "clerk", "reviewer": "reviewer", "approver": "approver"}),
-             ("SCJGJ", SCJGJ_SCENARIOS, {"clerk": "clerk2"})]  # fmt: skip
+    zrzyj = {"clerk": "clerk", "reviewer": "reviewer", "approver": "approver", "cashier": "cashier"}
+    plans = [("ZRZYJ", SCENARIOS, zrzyj, False), ("ZRZYJ", FEE_SCENARIOS, zrzyj, True),
+             ("SCJGJ", SCJGJ_SCENARIOS, {"clerk": "clerk2"}, False)]  # fmt: skip
     made = 0
-    for department, scenarios, roles in plans:
+    for department, scenarios, roles, charging in plans:
         items = Item.objects.filter(department__code=department, status="published")
-        items = list(items.filter(current_version__channel_online=True, current_version__committed_days__gt=0))
+        items = items.filter(current_version__channel_online=True, current_version__committed_days__gt=0)
+        items = list(items.filter(current_version__charges_fees=True) if charging else items)
         staff = {role: User.objects.get(username=name) for role, name in roles.items()}
         for index, (path, days_ago, filer) in enumerate(scenarios):
             _run(items[index % len(items)], path, days_ago, filer, staff, pdf)

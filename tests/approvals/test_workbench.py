@@ -4,12 +4,14 @@ Every action goes through the real services; the pages only show, collect and re
 """
 
 import re
+from datetime import date, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from approvals import services
 from approvals.models import Application, CorrectionNotice, State
@@ -177,20 +179,54 @@ def _columns(case: Application) -> dict:
     return {f.attname: getattr(case, f.attname) for f in Application._meta.concrete_fields if f.attname not in skip}
 
 
-def test_the_queue_renders_in_a_constant_number_of_queries(people, client, django_assert_max_num_queries):
+@pytest.mark.parametrize(
+    "params", [{}, {"overdue": "1"}, {"due_soon": "1"}, {"state": "under_review"}, {"assigned": "1", "page": "2"}]
+)
+def test_the_queue_renders_in_a_constant_number_of_queries(people, client, django_assert_max_num_queries, params):
     seeds = [case_in(state, people) for state in ("submitted", "accepted", "under_review", "suspended", "decided")]
+
+    def bulk(numbers):
+        for i in numbers:
+            columns = _columns(seeds[i % len(seeds)])
+            columns["handler_id"] = [people.clerk.pk, people.clerk_b.pk, people.reviewer.pk, None][i % 4]
+            # due instants every 3 days from 07-16 to 11-08 (the bench spreads them ±60 days): overdue,
+            # due soon and later rows; more rows over more days, not more queries
+            with frozen(at(2026, 7, 16) + timedelta(days=3 * i)):
+                columns["decision_due"] = columns["due_at"] = timezone.now()
+            Application.objects.create(**columns, number=f"ZRZYJ-BULK-{i:04d}")
+
+    bulk(range(15, 25))  # 08-30 … 09-26: at least one row in every variant
     as_user(client, people.approver)  # the approver page has the extra 待审批 section
-    client.get(QUEUE)
-    with CaptureQueriesContext(connection) as five:
-        assert client.get(QUEUE).status_code == 200
-    for i in range(35):
-        seed = seeds[i % len(seeds)]
-        columns = _columns(seed)
-        columns["handler_id"] = [people.clerk.pk, people.clerk_b.pk, people.reviewer.pk, None][i % 4]
-        Application.objects.create(**columns, number=f"ZRZYJ-BULK-{i:04d}")
-    with django_assert_max_num_queries(len(five)):
-        response = client.get(QUEUE)
-    assert len(response.context["rows"]) == 40
+    client.get(QUEUE, params)
+    with CaptureQueriesContext(connection) as few:
+        response = client.get(QUEUE, params)
+    queries = len(few)  # now: the next request resets the connection's query log
+    assert response.status_code == 200 and (response.context["rows"] or params.get("page"))
+    bulk([*range(15), *range(25, 40)])
+    with django_assert_max_num_queries(queries):
+        response = client.get(QUEUE, params)
+    if not params:
+        assert len(response.context["rows"]) == 45
+
+
+def test_badges_count_working_days_like_the_calendar_whatever_the_order_of_the_rows(people, client):
+    from approvals.views_workbench import WorkingDaysFrom, deadline_badge
+    from hall import calendar
+
+    today = date(2026, 9, 14)
+    shared = WorkingDaysFrom(today)
+    # across 国庆/中秋 (2026-09-25 … 10-08, with the make-up working days) and weekends, both directions
+    days = [today + timedelta(days=n) for n in (40, -3, 0, 17, -60, 1, 25, 24, -59, 12, 60)]
+    for day in days:
+        assert shared(day) == calendar.working_days_between(today, day), day
+    now = at(2026, 9, 14)
+    for day in days:
+        due = calendar.end_of_day(day)
+        alone = deadline_badge(due, now=now)
+        assert deadline_badge(due, now=now, working_days=shared) == alone
+        assert deadline_badge(due, now=now, working_days=WorkingDaysFrom(today - timedelta(days=1))) == alone
+    assert deadline_badge(calendar.end_of_day(date(2026, 9, 8)), now=now)["text"] == "已超期 4 个工作日"
+    assert deadline_badge(calendar.end_of_day(date(2026, 10, 9)), now=now)["text"] == "剩余 14 个工作日"
 
 
 def test_approvers_see_what_waits_for_their_decision(people, client):

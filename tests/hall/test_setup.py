@@ -109,6 +109,11 @@ def test_seed_demo_is_idempotent_and_sets_the_password(settings, tmp_path):
     assert states == set(State.values) and 30 <= Application.objects.count() <= 50
     assert Application.objects.filter(department_id=clerk2).exists()
     assert Application.objects.filter(state=State.UNDER_REVIEW, decision_due__lt=timezone.now()).exists()
+    # 一口收费: fees due, paid online and collected at the window.
+    from fees.models import Assessment, Payment
+
+    assert set(Assessment.objects.values_list("status", flat=True)) == {"due", "paid"}
+    assert set(Payment.objects.values_list("channel", flat=True)) == {"simulator", "cash"}
 
 
 @pytest.mark.django_db

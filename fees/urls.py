@@ -1,0 +1,14 @@
+"""Fee pages: the applicant's pay page, the department's assessment form, the collection window."""
+
+from django.urls import path
+
+from fees import views, views_staff
+
+app_name = "fees"
+
+urlpatterns = [
+    path("pay/<str:number>/", views.pay, name="pay"),
+    path("pay/<str:number>/simulator/", views.pay_simulator, name="pay_simulator"),
+    path("assess/<str:number>/", views_staff.assess, name="assess"),
+    path("cashier/", views_staff.cashier, name="cashier"),
+]
