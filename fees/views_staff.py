@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from fees import selectors, selectors_staff, services
+from fees import selectors, services
 from fees.forms import AssessForm, CollectForm, SearchForm
 from fees.models import Assessment, Payment
 from fees.money import capital_yuan
@@ -74,7 +74,7 @@ def _assess_page(request, case, assessment, form, *, status: int = 200):
 def assess(request, number: str):
     """核定收费: tick the published standards that apply (quantities; amounts for rule-based ones).
     Until something is paid the assessment may be corrected; the applicant is notified each time."""
-    case = selectors_staff.staff_case(number)
+    case = selectors.staff_case(number)
     if case is None or not services.may_assess(request.user, case):
         raise Http404("没有这个办件。")
     assessment = selectors.assessment_of(case)
@@ -135,15 +135,15 @@ def _found_context(found: Assessment | None) -> dict:
 
 def _cashier_page(request, departments, *, search: SearchForm, found=None, collect=None, status: int = 200):
     start, end = _today_bounds()
-    totals = selectors_staff.collections_total(departments, start, end)
+    totals = selectors.collections_total(departments, start, end)
     context = {
         "departments": list(Department.objects.filter(pk__in=departments).order_by("code")),
         "search": search,
         "collect": collect,
-        "today": list(selectors_staff.collections_between(departments, start, end)),
+        "today": list(selectors.collections_between(departments, start, end)),
         "today_count": totals["count"] or 0,
         "today_total": totals["total"] or 0,
-        "outstanding": list(selectors_staff.outstanding(departments)),
+        "outstanding": list(selectors.outstanding(departments)),
         **_found_context(found),
     }
     response = render(request, "fees/cashier.html", context, status=status)
@@ -165,7 +165,7 @@ def cashier(request):
     search = SearchForm(request.GET if "q" in request.GET else None, auto_id="search-%s")
     found, collect = None, None
     if search.is_bound and search.is_valid():
-        found = selectors_staff.window_assessment(departments, search.query())
+        found = selectors.window_assessment(departments, search.query())
         if found is None:
             search.add_error("q", "没有这个缴款码或办件编号，或不属于本收费窗口的部门。")
         elif found.status == Assessment.Status.DUE:
@@ -198,7 +198,7 @@ def _collect(request, departments):
                 f"票据号码 {payment.receipt_number}。",
             )  # fmt: skip
             return redirect(_cashier_url(code))
-    found = selectors_staff.window_assessment(departments, code) if code else None
+    found = selectors.window_assessment(departments, code) if code else None
     if found is None or found.status != Assessment.Status.DUE:
         messages.error(request, "没有待收费的缴款码，请重新查询。")
         return redirect(_cashier_url(code) if found else _cashier_url())
