@@ -1,12 +1,9 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from hall.identity import clean_id_number
 from hall.models import User, mobile_validator
-from hall.roles import Role
-from hall.services import grant_role
 
 
 class LoginForm(AuthenticationForm):
@@ -51,10 +48,3 @@ class RegistrationForm(UserCreationForm):
             return clean_id_number("person", self.cleaned_data.get("id_number", ""))
         except ValidationError:
             raise ValidationError("居民身份证号码无效，请核对（18 位，最后一位可能是 X）。") from None
-
-    def save(self, commit: bool = True) -> User:
-        with transaction.atomic():
-            user = super().save(commit=commit)
-            if commit:
-                grant_role(user=user, role=Role.APPLICANT)
-        return user

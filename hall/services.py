@@ -64,6 +64,16 @@ def grant_role(*, user: User, role: str, department: Department | None = None, b
     user.__dict__.pop("role_names", None)
 
 
+def register_applicant(*, user: User, ip=None) -> User:
+    """实名注册: save a new applicant account whose real-name data and password the registration form
+    has checked (the identity number is validated, not stored), give it the applicant role, audit it."""
+    with transaction.atomic():
+        user.save()
+        grant_role(user=user, role=Role.APPLICANT)
+        audit.record("hall.register", user.username, actor=user, ip=ip)
+    return user
+
+
 def set_absent(*, user: User, absent: bool, by: User) -> User:
     """Mark a staff member away or back (服务AB角: the B role takes new work while A is away)."""
     with transaction.atomic():

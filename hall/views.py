@@ -10,6 +10,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.csrf import requires_csrf_token
 
+from hall import audit, services
 from hall.errors import json_error
 from hall.forms import LoginForm, RegistrationForm
 from hall.models import Notification
@@ -41,7 +42,7 @@ def register(request):
         return redirect(_applicant_home())
     form = RegistrationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
+        user = services.register_applicant(user=form.save(commit=False), ip=audit.client_ip(request))
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect(_applicant_home())
     return render(request, "registration/register.html", {"form": form})

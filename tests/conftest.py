@@ -57,3 +57,23 @@ def _fresh_caches():
     calendar.invalidate(shared=False)
     yield
     calendar.invalidate(shared=False)
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The demo hall and catalog, loaded once per test module and rolled back after it
+    (``tests.approvals.helpers.demo_for_module``)."""
+    from tests.approvals import helpers
+
+    with helpers.demo_for_module(django_db_blocker):
+        yield
+
+
+@pytest.fixture
+def people(demo, db, settings, tmp_path):
+    """The demo users by username, on Wednesday 2026-09-30 10:00 (before 国庆), media in a temp dir."""
+    from tests.approvals import helpers
+
+    settings.MEDIA_ROOT = tmp_path
+    with helpers.frozen(helpers.at(2026, 9, 30)):
+        yield helpers.demo_people()

@@ -17,23 +17,9 @@ from approvals.models import Application
 from catalog.models import Item
 from hall.errors import NotPermitted, OutsideScope, TransitionNotAllowed
 from hall.models import AuditEntry
-from tests.approvals import helpers
-from tests.approvals.helpers import act, at, case_in, file_case, reload
+from tests.approvals.helpers import act, case_in, file_case, reload
 
 EXPRESS = {"method": "express", "recipient": "张伟", "phone": "13800000001", "address": "杭州市西湖区文三路 1 号"}
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with helpers.demo_for_module(django_db_blocker):
-        yield
-
-
-@pytest.fixture
-def people(demo, db, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    with helpers.frozen(at(2026, 9, 30)):
-        yield helpers.demo_people()
 
 
 def express_case(people) -> Application:

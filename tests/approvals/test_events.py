@@ -27,12 +27,6 @@ JOURNEYS = [
 ]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with helpers.demo_for_module(django_db_blocker):
-        yield
-
-
 @pytest.fixture
 def people(demo, db, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path

@@ -13,19 +13,6 @@ from tests.approvals import helpers
 from tests.approvals.helpers import GIF, JPEG, PDF, PNG, at, case_in, ofd, reload, upload
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with helpers.demo_for_module(django_db_blocker):
-        yield
-
-
-@pytest.fixture
-def people(demo, db, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    with helpers.frozen(at(2026, 9, 30)):
-        yield helpers.demo_people()
-
-
 def test_pdf_jpeg_png_and_ofd_are_accepted_by_their_content_hashed_and_stored_anonymously(people):
     case = helpers.file_case(people.applicant, complete=False)
     files = [

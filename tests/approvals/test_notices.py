@@ -4,26 +4,11 @@ served only in scope, and verifiable on a public page by their code."""
 import hashlib
 import io
 
-import pytest
 from pypdf import PdfReader
 from rest_framework.test import APIClient
 
 from approvals.models import Notice
-from tests.approvals import helpers
-from tests.approvals.helpers import act, at, case_in
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with helpers.demo_for_module(django_db_blocker):
-        yield
-
-
-@pytest.fixture
-def people(demo, db, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    with helpers.frozen(at(2026, 9, 30)):
-        yield helpers.demo_people()
+from tests.approvals.helpers import act, case_in
 
 
 def pdf_text(content: bytes) -> str:

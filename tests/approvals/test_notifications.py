@@ -10,12 +10,6 @@ from tests.approvals import helpers
 from tests.approvals.helpers import act, at, case_in, reload
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with helpers.demo_for_module(django_db_blocker):
-        yield
-
-
 @pytest.fixture
 def people(demo, db, settings, tmp_path, monkeypatch):
     settings.MEDIA_ROOT = tmp_path

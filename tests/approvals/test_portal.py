@@ -16,24 +16,11 @@ from django.urls import NoReverseMatch, reverse
 
 from approvals import services
 from approvals.models import Application, Event, Material
-from hall.models import User
+from hall.models import AuditEntry, User
 from tests.approvals import helpers
 from tests.approvals.helpers import FORM, GIF, ITEM, PDF, PERSON, act, at, case_in, file_case, reload
 
 PASSWORD = "Hall-portal-2026!x"
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with helpers.demo_for_module(django_db_blocker):
-        yield
-
-
-@pytest.fixture
-def people(demo, db, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    with helpers.frozen(at(2026, 9, 30)):
-        yield helpers.demo_people()
 
 
 def client_for(user: User | None) -> Client:
@@ -92,6 +79,7 @@ def test_registration_creates_a_logged_in_applicant_and_opens_my_cases(people):
     assert response.status_code == 302 and response["Location"] == reverse("approvals:my_cases")
     user = User.objects.get(username="zhaolei")
     assert (user.real_name, user.phone) == ("赵磊", "13900000009") and user.has_role("applicant")
+    assert AuditEntry.objects.filter(action="hall.register", target="zhaolei", actor=user).exists()
     page = client.get(response["Location"])
     assert page.status_code == 200 and page.context["user"] == user
     assert "您还没有办件" in html(page) and 'href="/my/cases/"' in html(page)

@@ -13,20 +13,7 @@ from approvals.scope import case_for, visible_cases
 from hall import services as hall_services
 from hall.errors import NotPermitted, OutsideScope
 from tests.approvals import helpers
-from tests.approvals.helpers import act, at, case_in, reload
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with helpers.demo_for_module(django_db_blocker):
-        yield
-
-
-@pytest.fixture
-def people(demo, db, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    with helpers.frozen(at(2026, 9, 30)):
-        yield helpers.demo_people()
+from tests.approvals.helpers import act, case_in, reload
 
 
 def test_another_applicant_is_told_the_case_does_not_exist(people):

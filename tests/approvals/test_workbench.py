@@ -23,12 +23,6 @@ from tests.approvals.helpers import FORM, ITEM, PDF, PNG, act, at, case_in, froz
 QUEUE = "/workbench/"
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with helpers.demo_for_module(django_db_blocker):
-        yield
-
-
 @pytest.fixture
 def people(demo, db, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path

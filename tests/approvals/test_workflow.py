@@ -39,19 +39,6 @@ WORKFLOW = {
 BEFORE_DECISION = WORKFLOW["withdraw"][0]
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with helpers.demo_for_module(django_db_blocker):
-        yield
-
-
-@pytest.fixture
-def people(demo, db, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    with helpers.frozen(at(2026, 9, 30)):
-        yield helpers.demo_people()
-
-
 def test_the_model_has_exactly_the_arrows_of_the_design_diagram():
     field = Application._meta.get_field("state")
     # django-fsm spells "the state does not change" as target=None: that is extend's self-loop.

@@ -7,24 +7,9 @@ from rest_framework.test import APIClient
 
 from fees import services
 from fees.models import Payment, PaymentAnomaly
-from tests.approvals import helpers
-from tests.approvals.helpers import at
 from tests.fees.helpers import assessed_case
 
 URL = "/api/v1/fees/callback/simulator"
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with helpers.demo_for_module(django_db_blocker):
-        yield
-
-
-@pytest.fixture
-def people(demo, db, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    with helpers.frozen(at(2026, 9, 30)):
-        yield helpers.demo_people()
 
 
 def post(body: bytes, signature: str | None = None):

@@ -7,7 +7,6 @@ exists / once it is paid, numbered, verifiable, and listed on the portal and wor
 import io
 import re
 
-import pytest
 from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
@@ -17,21 +16,7 @@ from approvals import notices
 from approvals.models import Application, Notice
 from fees import services
 from tests.approvals import helpers
-from tests.approvals.helpers import at
 from tests.fees.helpers import assessed_case, fee_case, standards
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with helpers.demo_for_module(django_db_blocker):
-        yield
-
-
-@pytest.fixture
-def people(demo, db, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    with helpers.frozen(at(2026, 9, 30)):
-        yield helpers.demo_people()
 
 
 def pdf_text(content: bytes) -> str:

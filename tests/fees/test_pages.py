@@ -28,12 +28,6 @@ from tests.fees.helpers import assessed_case, fee_case, standards
 CASHIER = "/fees/cashier/"
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with helpers.demo_for_module(django_db_blocker):
-        yield
-
-
 @pytest.fixture
 def people(demo, db, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path

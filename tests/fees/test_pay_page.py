@@ -1,26 +1,10 @@
 """The applicant's pay page: the payment notice with its 缴款码, online payment, the receipt."""
 
-import pytest
 from django.test import Client
 from django.urls import reverse
 
 from fees.models import Assessment
-from tests.approvals import helpers
-from tests.approvals.helpers import at
 from tests.fees.helpers import assessed_case, fee_case
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with helpers.demo_for_module(django_db_blocker):
-        yield
-
-
-@pytest.fixture
-def people(demo, db, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    with helpers.frozen(at(2026, 9, 30)):
-        yield helpers.demo_people()
 
 
 def client_for(user) -> Client:

@@ -15,21 +15,8 @@ from fees.models import Assessment, Payment, PaymentAnomaly
 from hall.errors import Conflict, OutsideScope, TransitionNotAllowed
 from hall.models import AuditEntry, Notification
 from tests.approvals import helpers
-from tests.approvals.helpers import act, at, case_in, reload
+from tests.approvals.helpers import act, case_in, reload
 from tests.fees.helpers import assessed_case, fee_case, standards
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with helpers.demo_for_module(django_db_blocker):
-        yield
-
-
-@pytest.fixture
-def people(demo, db, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    with helpers.frozen(at(2026, 9, 30)):
-        yield helpers.demo_people()
 
 
 def notification_body(code: str, amount: int, transaction_id: str = "T-1") -> bytes:
