@@ -145,11 +145,19 @@ class MaterialUploadView(APIView):
         data = body.validated_data
         if "file" in data:
             material = services.upload_material(
-                case_id=case.pk, by=request.user, requirement_id=data["requirement_id"], upload=data["file"]
+                case_id=case.pk,
+                by=request.user,
+                requirement_id=data["requirement_id"],
+                upload=data["file"],
+                ip=_ip(request),
             )
         else:
             material = services.reuse_material(
-                case_id=case.pk, by=request.user, requirement_id=data["requirement_id"], material_id=data["material_id"]
+                case_id=case.pk,
+                by=request.user,
+                requirement_id=data["requirement_id"],
+                material_id=data["material_id"],
+                ip=_ip(request),
             )
         case.refresh_from_db(fields=["state", "correction_round"])
         row = s.material_row(case, material.requirement, material)

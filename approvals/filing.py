@@ -11,6 +11,7 @@ from approvals.materials import check_upload
 from approvals.models import Application, Event, IdempotencyKey, Material, NumberSequence, State
 from approvals.scope import filer_role, locked_case
 from catalog.selectors import filing_version
+from hall import audit
 from hall.errors import NotPermitted, TransitionNotAllowed
 from hall.models import User
 from hall.roles import Role
@@ -144,18 +145,25 @@ def _store(case: Application, requirement_id: int, by: User, **values) -> Materi
     )  # fmt: skip
 
 
-def upload_material(*, case_id: int, by: User, requirement_id, upload) -> Material:
-    """A file for one requirement; a replacement keeps the earlier revision (after a correction)."""
+def _audit(action: str, case: Application, material: Material, by: User, ip) -> None:
+    audit.record(action, case.number, actor=by, ip=ip, requirement=material.requirement_id, material=material.pk,
+                 revision=material.revision, sha256=material.sha256)  # fmt: skip
+
+
+def upload_material(*, case_id: int, by: User, requirement_id, upload, ip=None) -> Material:
+    """A file for one requirement; a replacement keeps the earlier revision (after a correction).
+    Not a transition (no Event): the audit trail records who uploaded what, from where."""
     content_type, sha256 = check_upload(upload)
     with transaction.atomic():
         case = _case_for_upload(case_id, by)
         requirement_id = _requirement(case, requirement_id)
         material = _store(case, requirement_id, by, original_name=(upload.name or "upload")[-200:],
                           content_type=content_type, size=upload.size, sha256=sha256, file=upload)  # fmt: skip
+        _audit("approvals.upload_material", case, material, by, ip)
     return material
 
 
-def reuse_material(*, case_id: int, by: User, requirement_id, material_id) -> Material:
+def reuse_material(*, case_id: int, by: User, requirement_id, material_id, ip=None) -> Material:
     """复用: attach a material from an earlier case of the same account instead of uploading again."""
     with transaction.atomic():
         case = _case_for_upload(case_id, by)
@@ -165,5 +173,8 @@ def reuse_material(*, case_id: int, by: User, requirement_id, material_id) -> Ma
         )
         if source is None:
             raise ValidationError({"material_id": ["只能复用本人以往办件中的材料。"]})
-        return _store(case, requirement_id, by, original_name=source.original_name, content_type=source.content_type,
-                      size=source.size, sha256=source.sha256, file=source.file.name, reused_from=source)  # fmt: skip
+        material = _store(case, requirement_id, by, original_name=source.original_name,
+                          content_type=source.content_type, size=source.size, sha256=source.sha256,
+                          file=source.file.name, reused_from=source)  # fmt: skip
+        _audit("approvals.reuse_material", case, material, by, ip)
+    return material

@@ -333,7 +333,7 @@ def upload(request, number: str):
     try:
         material = services.upload_material(case_id=case.pk, by=request.user,
                                             requirement_id=form.cleaned_data["requirement_id"],
-                                            upload=form.cleaned_data["file"])  # fmt: skip
+                                            upload=form.cleaned_data["file"], ip=client_ip(request))  # fmt: skip
     except (DomainError, ValidationError) as exc:
         _report(request, exc)
     else:
@@ -353,7 +353,8 @@ def reuse(request, number: str):
     try:
         material = services.reuse_material(case_id=case.pk, by=request.user,
                                            requirement_id=form.cleaned_data["requirement_id"],
-                                           material_id=form.cleaned_data["material_id"])  # fmt: skip
+                                           material_id=form.cleaned_data["material_id"],
+                                           ip=client_ip(request))  # fmt: skip
     except (DomainError, ValidationError) as exc:
         _report(request, exc)
     else:

@@ -326,7 +326,7 @@ def upload(request, number: str):
     try:
         stored = services.upload_material(
             case_id=case.pk, by=request.user, requirement_id=form.cleaned_data["requirement_id"],
-            upload=form.cleaned_data["file"],
+            upload=form.cleaned_data["file"], ip=audit.client_ip(request),
         )  # fmt: skip
     except ValidationError as exc:
         errors = exc.messages

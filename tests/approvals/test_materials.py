@@ -5,10 +5,12 @@ import hashlib
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from approvals import services
 from approvals.models import Material
 from hall.errors import InvalidUpload, TransitionNotAllowed, UploadTooLarge
+from hall.models import AuditEntry
 from tests.approvals import helpers
 from tests.approvals.helpers import GIF, JPEG, PDF, PNG, at, case_in, ofd, reload, upload
 
@@ -112,3 +114,18 @@ def test_a_case_missing_a_required_material_cannot_be_accepted(people):
     assert "材料" in refused.value.detail
     assert reload(case).state == "submitted" and not case.events.filter(action="accept").exists()
     assert missing.required
+
+
+def test_uploads_and_reuses_are_written_to_the_audit_trail_with_the_address(people):
+    earlier = case_in("delivered", people)
+    case = helpers.file_case(people.applicant, complete=False)
+    first, second = helpers.required_materials(case)[:2]
+    uploaded = services.upload_material(case_id=case.pk, by=people.applicant, requirement_id=first.pk,
+                                        upload=SimpleUploadedFile("a.pdf", PDF), ip="203.0.113.8")  # fmt: skip
+    reused = services.reuse_material(case_id=case.pk, by=people.applicant, requirement_id=second.pk,
+                                     material_id=earlier.materials.first().pk, ip="203.0.113.8")  # fmt: skip
+    entries = AuditEntry.objects.filter(target=case.number, actor=people.applicant, ip="203.0.113.8")
+    assert {(e.action, e.detail["material"]) for e in entries} == {
+        ("approvals.upload_material", uploaded.pk), ("approvals.reuse_material", reused.pk),
+    }  # fmt: skip
+    assert entries.get(action="approvals.upload_material").detail["sha256"] == uploaded.sha256
