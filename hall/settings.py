@@ -139,8 +139,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 BEAT_INTERVAL_SECONDS = env.int("BEAT_INTERVAL_SECONDS", default=60)
 # /healthz reports the scheduler down when its last heartbeat is older than this.
 BEAT_HEARTBEAT_MAX_AGE = env.int("BEAT_HEARTBEAT_MAX_AGE", default=3 * BEAT_INTERVAL_SECONDS)
+# The supervision deadline scan (supervision/scan.py): set-based and idempotent, so any interval is safe.
+SCAN_INTERVAL_SECONDS = env.int("SCAN_INTERVAL_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE = {
     "beat-heartbeat": {"task": "hall.tasks.beat_heartbeat", "schedule": BEAT_INTERVAL_SECONDS},
+    "scan-deadlines": {"task": "supervision.tasks.scan_deadlines_task", "schedule": SCAN_INTERVAL_SECONDS},
     "resend-notifications": {"task": "hall.tasks.resend_pending_notifications", "schedule": 600},
 }
 

@@ -10,6 +10,7 @@ from approvals import api_evaluation
 from catalog import api as catalog_api
 from fees import api as fees_api
 from hall import api, health, views
+from supervision import api as supervision_api
 
 api_v1 = [
     path("auth/token", api.TokenView.as_view(), name="api-token"),
@@ -29,6 +30,9 @@ api_v1 = [
     path("progress", approvals_api.ProgressView.as_view(), name="api-progress"),
     path("fees/callback/<str:gateway>", fees_api.PaymentCallbackView.as_view(), name="api-fees-callback"),
     path("applications/<str:number>/notices/<str:kind>", approvals_api.NoticeView.as_view(), name="api-notice"),
+    path("supervision/warnings", supervision_api.WarningListView.as_view(), name="api-supervision-warnings"),
+    path("supervision/summary", supervision_api.SummaryView.as_view(), name="api-supervision-summary"),
+    path("supervision/events", supervision_api.EventFeedView.as_view(), name="api-supervision-events"),
 ]
 
 urlpatterns = [

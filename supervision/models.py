@@ -1,1 +1,56 @@
-"""Models of the supervision app (built by its issue)."""
+"""E-monitoring (电子监察) data: the deadline warnings (预警) raised by ``supervision.scan``.
+
+A warning is one (case, kind, level): raised once by the scan when its condition first holds,
+resolved when the case moves on, re-opened if the condition holds again (docs/supervision.md).
+"""
+
+from django.db import models
+
+
+class Warning(models.Model):
+    """预警: a 黄牌 or 红牌 on a case whose legal period is running out or has run out."""
+
+    class Kind(models.TextChoices):
+        ACCEPT = "accept", "受理超期"  # 行政许可法 art. 32
+        CORRECTION_NOTICE = "correction_notice", "补正告知超期"  # art. 32
+        DECISION = "decision", "办结预警/超期"  # arts. 42, 45
+        DELIVERY = "delivery", "送达超期"  # art. 44
+
+    class Level(models.TextChoices):
+        YELLOW = "yellow", "黄牌"
+        RED = "red", "红牌"
+
+    application = models.ForeignKey(
+        "approvals.Application", verbose_name="办件", on_delete=models.PROTECT, related_name="warnings"
+    )
+    # Denormalised from the case: the dashboard filters and counts per department without a join.
+    department = models.ForeignKey(
+        "hall.Department", verbose_name="承办部门", on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    level = models.CharField("级别", max_length=10, choices=Level.choices)
+    due_at = models.DateTimeField("期限")
+    raised_at = models.DateTimeField("预警时间")
+    resolved_at = models.DateTimeField("解除时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "预警"
+        verbose_name_plural = "预警"
+        ordering = ["-raised_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "kind", "level"], name="one_warning_per_case_kind_level"),
+        ]
+        indexes = [
+            # The open-warnings list (newest first) and the scan's resolve step.
+            models.Index(
+                fields=["-raised_at", "-id"], condition=models.Q(resolved_at__isnull=True), name="warning_open"
+            ),
+            models.Index(fields=["department", "-raised_at"], name="warning_department"),
+        ]
+
+    def __str__(self):
+        return f"{self.application_id} {self.get_kind_display()} {self.get_level_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None

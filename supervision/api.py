@@ -1,0 +1,83 @@
+"""E-monitoring API (DESIGN.md, API): open warnings, the figures, the event stream — supervisors only.
+
+Supervisors (监察人员) read every department and change nothing in a case; anonymous callers get
+401, any other role 403.
+"""
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import permissions, serializers
+from rest_framework.generics import GenericAPIView
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from hall.roles import Role
+from supervision import selectors
+from supervision import serializers as s
+
+ERRORS = {code: OpenApiResponse(description=text) for code, text in (
+    (400, "bad input: {error, detail, fields}"), (401, "not logged in"), (403, "not a supervisor"),
+)}  # fmt: skip
+
+
+class IsSupervisor(permissions.BasePermission):
+    message = "仅监察人员可以查看电子监察数据。"
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_authenticated and request.user.has_role(Role.SUPERVISOR))
+
+
+class WarningPagination(CursorPagination):
+    """Newest first, by the open-warnings index (``-raised_at, -id``)."""
+
+    ordering = ("-raised_at", "-id")
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class WarningListView(GenericAPIView):
+    """Deadline warnings (预警): 黄牌 when the last fifth of the decision period starts, 红牌 once a
+    legal period has passed (行政许可法 arts. 32, 42, 44). Open ones by default."""
+
+    permission_classes = [IsSupervisor]
+    pagination_class = WarningPagination
+    serializer_class = s.WarningSerializer
+
+    @extend_schema(parameters=[s.WarningFilterSerializer], responses={200: s.WarningSerializer(many=True), **ERRORS})
+    def get(self, request):
+        filters = s.WarningFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        page = self.paginate_queryset(selectors.warning_list(**filters.validated_data))
+        return self.get_paginated_response(s.WarningSerializer(page, many=True).data)
+
+
+class SummaryView(APIView):
+    """The figures: open cases by state, open warnings by kind and level, overdue cases, per department."""
+
+    permission_classes = [IsSupervisor]
+
+    @extend_schema(responses={200: s.SummarySerializer, **ERRORS})
+    def get(self, request):
+        return Response(s.SummarySerializer(selectors.summary(timezone.now())).data)
+
+
+class EventFeedView(APIView):
+    """The case event stream (办件日志), oldest first: ``after=<cursor>`` returns the events strictly
+    after it, at most 100; ``next`` is the cursor of the following page, null at the end (keep the
+    last item's cursor to poll for newer events)."""
+
+    permission_classes = [IsSupervisor]
+
+    @extend_schema(parameters=[s.EventFilterSerializer], responses={200: s.EventPageSerializer, **ERRORS})
+    def get(self, request):
+        filters = s.EventFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        after = filters.validated_data.get("after", "")
+        after_id = selectors.parse_event_cursor(after) if after else 0
+        if after_id is None:
+            raise serializers.ValidationError({"after": ["不是有效的游标。"]})
+        events, more = selectors.event_page(after_id)
+        next_cursor = selectors.event_cursor(events[-1].pk) if more else None
+        return Response({"results": s.EventSerializer(events, many=True).data, "next": next_cursor})

@@ -1,0 +1,35 @@
+"""``manage.py scan_deadlines [--at ISO-8601]``: one supervision scan, as the beat task runs it."""
+
+from datetime import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from supervision.scan import scan_deadlines
+
+
+def parse_instant(text: str) -> datetime:
+    """ISO-8601; without an offset the hall's time zone (Asia/Shanghai) is meant."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise CommandError(
+            f"--at {text!r} is not an ISO-8601 date-time (e.g. 2026-11-04T09:00:00+08:00 or 2026-11-04T09:00)"
+        ) from None
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+class Command(BaseCommand):
+    help = "Raise and resolve deadline warnings (电子监察 预警) now, or as of --at to replay a moment."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--at", help="scan as of this ISO-8601 instant (default: now)")
+
+    def handle(self, *args, at=None, **options):
+        instant = parse_instant(at) if at is not None else timezone.now()
+        counts = scan_deadlines(instant)
+        raised = " ".join(f"{key}={n}" for key, n in counts["raised"].items())
+        local = timezone.localtime(instant).isoformat(timespec="seconds")
+        self.stdout.write(
+            f"scan at {local}: raised {sum(counts['raised'].values())} ({raised}); resolved {counts['resolved']}"
+        )
