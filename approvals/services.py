@@ -220,7 +220,8 @@ def resume_review(*, case_id: int, by: User, ip=None) -> Application:
 
 
 def extend_deadline(*, case_id: int, by: User, days, reason: str, ip=None) -> Application:
-    """延期 (art. 42): once, at most 10 working days (15 for joint items), approver, reason told."""
+    """延期 (art. 42): once, before the period has run out, at most 10 working days (15 for joint
+    items), by an approver, with the reason told to the applicant."""
     reason = required_text(reason, "reason", "请说明延期理由（将告知申请人）。")
 
     def apply(case, role):
@@ -229,6 +230,9 @@ def extend_deadline(*, case_id: int, by: User, days, reason: str, ip=None) -> Ap
             raise ValidationError({"days": [f"延长天数须为 1 至 {limit} 个工作日。"]})
         if case.extension_days:
             raise Conflict("本件已延期一次，不得再次延期（行政许可法第四十二条）。")
+        if case.decision_due and clock.now() > case.decision_due:
+            # Art. 42: the extension is approved within the period; afterwards the case is simply late.
+            raise Conflict("办理期限已过，不能再延期；请尽快作出决定（行政许可法第四十二条）。")
         case.extension_days, case.extension_reason = days, reason
         clock.set_decision_clock(case)
 

@@ -85,6 +85,15 @@ def _case_or_404(user: User, number: str) -> Application:
         raise Http404(exc.detail) from exc
 
 
+def extension_refused(case: Application) -> str:
+    """Why ``extend`` is not offered (art. 42: once, and only within the period), or ""."""
+    if case.extension_days:
+        return "本件已延期一次，不得再次延期（行政许可法第四十二条）。"
+    if case.decision_due and timezone.now() > case.decision_due:
+        return "办理期限已过，不能再延期；请尽快作出决定（行政许可法第四十二条）。"
+    return ""
+
+
 def allowed_actions(user: User, case: Application) -> list[str]:
     """Exactly the transitions ``user`` may perform on ``case`` now: the FSM allows it from this state
     (conditions such as complete materials are the service's to explain) and ``ensure_may`` agrees."""
@@ -92,6 +101,8 @@ def allowed_actions(user: User, case: Application) -> list[str]:
     allowed = []
     for action in ACTION_ORDER:
         if not can_proceed(getattr(case, action), check_conditions=False):
+            continue
+        if action == "extend" and extension_refused(case):
             continue
         key = ACTION_ROLES.get(action, action)  # staff actions depend only on the role
         if key not in may_by_role:
@@ -372,7 +383,8 @@ def act(request, number: str, action: str):
         # The page that offered this button is out of date (or never offered it): say so before asking
         # for anything more; the service would refuse the same way.
         refused = Conflict(
-            f"办件当前状态为“{case.get_state_display()}”，您不能执行“{services.ACTION_LABELS[action]}”。"
+            (action == "extend" and extension_refused(case))
+            or f"办件当前状态为“{case.get_state_display()}”，您不能执行“{services.ACTION_LABELS[action]}”。"
         )
         messages.error(request, _failure_message(case, request.user, refused, request.POST.get("seen")))
         return redirect("approvals:work_case", number=case.number)

@@ -112,6 +112,17 @@ def test_art42_one_extension_of_at_most_ten_days_by_the_approver_with_reasons(tw
     assert reload(case).decision_due == end_of(2026, 11, 17)
 
 
+def test_art42_no_extension_once_the_period_has_run_out(twenty_days, people):
+    """Art. 42: the extension is approved within the period; after it the case is late, not extended."""
+    case = under_review_from_september_30(people)  # decision due 2026-11-03 23:59:59
+    with frozen(at(2026, 11, 4, 9)), pytest.raises(Conflict, match="办理期限已过"):
+        services.extend_deadline(case_id=case.pk, by=people.approver, days=5, reason="需要现场核查")
+    assert reload(case).extension_days == 0
+    with frozen(at(2026, 11, 3, 17)):
+        extended = services.extend_deadline(case_id=case.pk, by=people.approver, days=5, reason="需要现场核查")
+    assert extended.extension_days == 5
+
+
 def test_art42_joint_items_may_be_extended_by_fifteen_days(people):
     """Arts. 26, 42: joint handling across departments may be extended by up to 15 working days."""
     helpers.publish_revision(committed_days=20, joint=True, joint_departments=["SCJGJ"])

@@ -432,6 +432,7 @@ def test_the_approver_extends_at_most_ten_days_once_and_approves(people, client)
     assert case.extension_days == 5 and case.decision_due > due
     again = client.post(case_url(case, "act", "extend"), {"days": "2", "reason": "再延"}, follow=True)
     assert "不得再次延期" in html(again) and reload(case).extension_days == 5
+    assert "extend" not in {a["name"] for a in client.get(case_url(case)).context["actions"]}
     assert client.post(case_url(case, "act", "approve"), {"reason": "符合条件"}).status_code == 302
     case = reload(case)
     assert case.state == State.DECIDED and case.decision == Application.Decision.APPROVED and case.delivery_due

@@ -169,16 +169,17 @@ def test_art45_an_overdue_case_suspended_keeps_its_red_card(people):
     assert warning(case, "decision", "red").resolved_at is None
 
 
-def test_art42_an_extension_resolves_the_red_which_returns_when_the_extended_period_runs_out(people):
-    """Art. 42: extended by 5 working days the decision is due 10-20; the red card is resolved, the
-    yellow comes back in the new last fifth (from 10-19) and the red once 10-20 has passed."""
+def test_art42_an_extension_resolves_the_yellow_which_returns_when_the_extended_period_ends(people):
+    """Art. 42: extended by 5 working days within the period (on the due day 10-13) the decision is
+    due 10-20; the yellow card is resolved, comes back in the new last fifth (from 10-19) and the red
+    follows once 10-20 has passed. A late extension is refused (approvals), so a red card stays red."""
     case = under_review_from_october_8(people)
-    scan_deadlines(at(2026, 10, 14, 9))
-    with frozen(at(2026, 10, 14, 10)):
+    assert scan_deadlines(at(2026, 10, 13, 9)) == {"raised": raised(decision_yellow=1), "resolved": 0}
+    with frozen(at(2026, 10, 13, 10)):
         case = helpers.act("extend", case, people)
     assert (case.decision_yellow_at, case.decision_due) == (at(2026, 10, 19, 0), end_of(2026, 10, 20))
 
-    assert scan_deadlines(at(2026, 10, 14, 11)) == {"raised": NOTHING, "resolved": 1}
+    assert scan_deadlines(at(2026, 10, 13, 11)) == {"raised": NOTHING, "resolved": 1}
     assert scan_deadlines(at(2026, 10, 19, 9)) == {"raised": raised(decision_yellow=1), "resolved": 0}
     assert scan_deadlines(at(2026, 10, 21, 9)) == {"raised": raised(decision_red=1), "resolved": 1}
     red = warning(case, "decision", "red")
