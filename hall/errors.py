@@ -4,12 +4,16 @@ Services raise these; views never build error bodies by hand. Every JSON error r
 ``{"error": code, "detail": human message, "fields": {...}}`` (DESIGN.md, API).
 """
 
+import logging
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+logger = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
@@ -98,6 +102,11 @@ def api_exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         fields = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
         return Response(error_body("invalid", "提交的数据有误。", fields), status=400)
+    if isinstance(exc, RecursionError):
+        # A parser that recursed through deeply nested input (a view with DRF's own JSONParser
+        # rather than hall.parsers.JSONParser): the input is at fault, so 400, but logged in full.
+        logger.error("RecursionError in an API view answered as 400", exc_info=exc)
+        exc = exceptions.ParseError("请求数据嵌套层数过多。")
     if isinstance(exc, Http404):
         exc = exceptions.NotFound("未找到。")
     elif isinstance(exc, DjangoPermissionDenied):

@@ -214,6 +214,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # hall.parsers.JSONParser: deeply nested JSON is a 400, never a RecursionError (issue 12).
+    "DEFAULT_PARSER_CLASSES": [
+        "hall.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "hall.errors.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
