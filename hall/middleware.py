@@ -2,11 +2,23 @@
 
 PostgreSQL text cannot hold U+0000: a NUL in a URL, a query string or a form/JSON field would reach
 the database and raise, a 500 for something a user can send. One check here covers every view.
+
+Only real NULs are refused, looked for where each format encodes them: the decoded path, the decoded
+query and form fields, a raw NUL byte, and the JSON escape ``\\u0000``. The text ``%00`` in a JSON
+string (``"进度100%00完成"``) or a query value sent as ``%2500`` is ordinary text (issue 12, point 4).
 """
+
+import re
 
 from hall.views import bad_request, page_not_found
 
-NUL_MARKERS = (b"\x00", b"\\u0000", b"%00")
+# A JSON \u0000 escape: an odd number of backslashes before "u0000" (an even number is the text "\u0000").
+JSON_NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _has_nul_field(query_dict) -> bool:
+    return any("\x00" in key or any("\x00" in value for value in values) for key, values in query_dict.lists())
 
 
 class RejectNulMiddleware:
@@ -22,10 +34,11 @@ class RejectNulMiddleware:
 
     @staticmethod
     def _has_nul(request) -> bool:
-        if "%00" in request.META.get("QUERY_STRING", "") or "\x00" in str(request.GET):
+        if _has_nul_field(request.GET):
             return True
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return False
-        if request.content_type == "multipart/form-data":  # uploaded files may contain NUL bytes
-            return any("\x00" in value for values in request.POST.lists() for value in values[1])
-        return any(marker in request.body for marker in NUL_MARKERS)
+        if request.content_type in FORM_TYPES:  # decoded fields; uploaded files may contain NUL bytes
+            return _has_nul_field(request.POST)
+        body = request.body
+        return b"\x00" in body or JSON_NUL_ESCAPE.search(body) is not None

@@ -69,3 +69,49 @@ def test_recursion_error_from_drf_own_parser_is_400_json():
     response.render()
     assert response.status_code == 400
     assert response.data["error"] == "parse_error"
+
+
+@pytest.mark.parametrize(
+    "username",
+    ["进度100%00完成", "100%2500", "a\\u0000b", "%00"],
+    ids=["percent-00-in-text", "percent-25-00", "escaped-backslash-u0000", "bare-percent-00"],
+)
+def test_literal_percent_00_in_json_text_reaches_the_view(username):
+    """Text that merely looks like an encoded NUL is ordinary text (issue 12, point 4)."""
+    response = APIClient().post("/api/v1/auth/token", {"username": username, "password": "x"}, format="json")
+    assert_json_error(response, 400, "invalid_credentials")
+
+
+def test_literal_percent_00_in_a_query_value_is_searched_for():
+    response = APIClient().get("/api/v1/catalog/items?q=100%2500")
+    assert response.status_code == 200, response.content[:300]
+
+
+def test_literal_percent_00_in_a_form_field_reaches_the_form(client):
+    response = client.post("/accounts/login/", {"username": "进度100%00完成", "password": "100%00"})
+    assert response.status_code == 200
+    assert "请输入一个正确的" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status"),
+    [
+        ({"path": "/api/v1/catalog/items?q=a%00b"}, 400),
+        ({"path": "/api/v1/catalog/items?a%00=b"}, 400),
+        ({"path": "/api/v1/auth/token", "data": '{"username": "a\\u0000", "password": "b"}'}, 400),
+        ({"path": "/api/v1/auth/token", "data": '{"username": "a\\\\\\u0000", "password": "b"}'}, 400),
+        ({"path": "/api/v1/auth/token", "data": b'{"username": "a\x00", "password": "b"}'}, 400),
+        ({"path": "/accounts/login/", "data": "username=a%00&password=b", "form": True}, 400),
+    ],
+    ids=["query-value", "query-key", "json-escape", "json-escape-after-escaped-backslash", "raw-byte", "form-field"],
+)
+def test_real_nul_characters_are_still_refused(client, kwargs, status):
+    path = kwargs["path"]
+    if "data" not in kwargs:
+        response = client.get(path)
+    else:
+        content_type = "application/x-www-form-urlencoded" if kwargs.get("form") else "application/json"
+        response = client.post(path, data=kwargs["data"], content_type=content_type)
+    assert response.status_code == status, response.content[:300]
+    if path.startswith("/api/"):
+        assert_json_error(response, status, "bad_request")
