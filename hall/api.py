@@ -2,7 +2,7 @@
 
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, throttling
+from rest_framework import permissions
 from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -10,9 +10,10 @@ from rest_framework.views import APIView
 from hall.errors import DomainError
 from hall.selectors import departments_of
 from hall.serializers import MeSerializer, TokenRequestSerializer, TokenSerializer
+from hall.throttling import AnonRateThrottle
 
 
-class LoginThrottle(throttling.AnonRateThrottle):
+class LoginThrottle(AnonRateThrottle):
     scope = "login"
 
 
