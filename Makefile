@@ -9,10 +9,11 @@ PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-.PHONY: install run test lint format system-deps migrate demo bench clean
+.PHONY: install run test lint format system-deps static migrate demo bench clean
 
-## install: .venv with every runtime and test dependency (uv + uv.lock), CJK font and Chromium when missing
-install: $(VENV)/.synced system-deps
+## install: .venv with every runtime and test dependency (uv + uv.lock), CJK font and Chromium when missing,
+## and the static files collected into STATIC_ROOT (var/static unless set): with DEBUG off pages need them
+install: $(VENV)/.synced system-deps static
 
 $(UV):
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (Python 3.11 is required)"; exit 1; }
@@ -25,6 +26,14 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 
 system-deps:
 	@bash scripts/system-deps.sh
+
+## static: collectstatic (hashed, compressed names and the manifest), again whenever a file under static/ changes
+STATIC_STAMP := var/.collectstatic
+static: $(STATIC_STAMP)
+
+$(STATIC_STAMP): $(VENV)/.synced $(shell find static -type f 2>/dev/null)
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	@mkdir -p var && touch $@
 
 ## run: embedded default (SQLite + filesystem broker under var/), demo data, web + worker + beat on :8000
 run: install

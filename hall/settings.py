@@ -186,7 +186,8 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on a missing 
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # whitenoise's manifest storage; a file missing from the manifest is logged, not a 500 (hall/storage.py).
+    "staticfiles": {"BACKEND": "hall.storage.StaticFilesStorage"},
 }
 UPLOAD_MAX_MB = env.int("UPLOAD_MAX_MB", default=20)
 FILE_UPLOAD_PERMISSIONS = 0o640

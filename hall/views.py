@@ -1,5 +1,7 @@
 """Pages of the hall: home, login, error pages."""
 
+import logging
+
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -14,6 +16,15 @@ from hall import audit, services
 from hall.errors import json_error
 from hall.forms import LoginForm, RegistrationForm
 from hall.models import Notification
+
+logger = logging.getLogger(__name__)
+
+# The 500 page when templates/500.html itself cannot be rendered: plain HTML, no static files.
+FALLBACK_500 = (
+    '<!DOCTYPE html><html lang="zh-Hans"><head><meta charset="utf-8"><title>系统繁忙 · 行政服务中心</title>'
+    "</head><body><h1>系统繁忙</h1><p>服务器处理出错，已自动记录，请稍后再试。如需帮助请拨打 12345。</p>"
+    '<p><a href="/">返回首页</a></p></body></html>'
+)
 
 
 @login_required
@@ -84,7 +95,12 @@ def server_error(request):
     """Rendered without context processors: the failure may be the database itself."""
     if _is_api(request):
         return json_error("server_error", "服务器内部错误，已记录，请稍后再试。", 500)
-    return HttpResponseServerError(loader.get_template("500.html").render())
+    try:
+        html = loader.get_template("500.html").render()
+    except Exception:  # the error page must not fail in turn (a missing static manifest, a broken template)
+        logger.exception("templates/500.html could not be rendered; answering with the plain fallback")
+        html = FALLBACK_500
+    return HttpResponseServerError(html)
 
 
 def csrf_failure(request, reason=""):
