@@ -27,9 +27,15 @@ def _check_broker() -> dict:
 
 
 def _check_cache() -> dict:
+    """A set/get round trip. With hall.cache.FallbackRedisCache, Redis down is *degraded*, not down:
+    requests are served from local memory (throttles per process), so the hall stays in service."""
     key = "healthz:probe"
     cache.set(key, "1", timeout=10)
-    return {"ok": cache.get(key) == "1", "backend": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]}
+    result = {"ok": cache.get(key) == "1", "backend": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]}
+    status = getattr(cache, "status", None)
+    if callable(status):
+        result.update(status())
+    return result
 
 
 def _check_beat() -> dict:
@@ -50,7 +56,10 @@ CHECKS = {"database": _check_database, "broker": _check_broker, "cache": _check_
 @never_cache
 @require_GET
 def healthz(request):
-    """Database, broker/Redis, cache and the beat heartbeat; 503 when any of them is down."""
+    """Database, broker/Redis, cache and the beat heartbeat; 503 when any of them is down.
+
+    ``"status": "degraded"`` (still 200) when a check works on its fallback, e.g. the cache while Redis
+    is down: the process can serve requests, and taking it out of the load balancer would not help."""
     results = {}
     for name, check in CHECKS.items():
         try:
@@ -58,7 +67,8 @@ def healthz(request):
         except Exception as exc:  # a health check reports failures, it must not raise them
             results[name] = {"ok": False, "detail": f"{type(exc).__name__}: {exc}"[:300]}
     healthy = all(r["ok"] for r in results.values())
-    body = {"status": "ok" if healthy else "fail", "checks": results}
+    degraded = any(r.get("degraded") for r in results.values())
+    body = {"status": ("degraded" if degraded else "ok") if healthy else "fail", "checks": results}
     return JsonResponse(body, status=200 if healthy else 503)
 
 

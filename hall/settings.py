@@ -109,7 +109,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: cache and broker ------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Redis, degrading to local memory while Redis is down (hall/cache.py; /healthz says "degraded").
+    CACHES = {
+        "default": {
+            "BACKEND": "hall.cache.FallbackRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("CACHE_CONNECT_TIMEOUT", default=0.5),
+                "socket_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=1.0),
+                "RETRY_SECONDS": env.float("CACHE_RETRY_SECONDS", default=5),
+                "LOG_SECONDS": env.float("CACHE_LOG_SECONDS", default=60),
+            },
+        }
+    }
 else:
     CACHES = {
         "default": {
