@@ -16,7 +16,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from approvals import selectors, services
+from approvals import selectors, services, workflow
 from approvals import serializers as s
 from approvals.models import Application, IdempotencyKey
 from approvals.scope import case_for
@@ -28,24 +28,6 @@ ERRORS = {code: OpenApiResponse(description=text) for code, text in (
     (400, "bad input: {error, detail, fields}"), (401, "not logged in"), (403, "role may not do this"),
     (404, "absent or not yours"), (409, "conflicting or not-allowed transition"),
 )}  # fmt: skip
-
-# name → (service, body). Who may act is decided by the service (approvals.scope.ensure_may).
-TRANSITIONS = {
-    "submit": (services.submit_application, s.NoBodySerializer),
-    "resubmit": (services.resubmit_application, s.NoBodySerializer),
-    "withdraw": (services.withdraw_application, s.ReasonSerializer),
-    "accept": (services.accept_application, s.NoBodySerializer),
-    "request_correction": (services.request_correction, s.RequestCorrectionSerializer),
-    "reject_intake": (services.reject_intake, s.RejectIntakeSerializer),
-    "start_review": (services.start_review, s.NoBodySerializer),
-    "suspend": (services.suspend_for_procedure, s.SuspendSerializer),
-    "resume": (services.resume_review, s.NoBodySerializer),
-    "extend": (services.extend_deadline, s.ExtendSerializer),
-    "approve": (services.approve_application, s.ReasonSerializer),
-    "deny": (services.deny_application, s.ReasonSerializer),
-    "deliver": (services.deliver_result, s.DeliverSerializer),
-    "terminate": (services.terminate_application, s.ReasonSerializer),
-}
 
 
 def _ip(request) -> str | None:
@@ -178,36 +160,30 @@ class DeliveryChoiceView(APIView):
 
 TRANSITION_BODY = PolymorphicProxySerializer(
     component_name="TransitionBody",
-    serializers=[
-        s.ReasonSerializer,
-        s.RejectIntakeSerializer,
-        s.RequestCorrectionSerializer,
-        s.SuspendSerializer,
-        s.ExtendSerializer,
-        s.DeliverSerializer,
-    ],
+    serializers=list(dict.fromkeys(step.body_class() for step in workflow.STEPS if step.body != workflow.NO_BODY)),
     resource_type_field_name=None,
 )
 
 
 class TransitionView(APIView):
-    """Move a case through the workflow (docs/workflow.md). Bodies: ``reason`` wherever one is needed;
+    """Move a case through the workflow (``approvals.workflow.STEPS``; docs/workflow.md). Bodies:
+    ``reason`` wherever one is needed; recommend ``{recommendation: approve|deny, opinion}``;
     request_correction ``{items: [{requirement_id, reason}], reason}``; suspend ``{procedure, reason}``;
     extend ``{days, reason}``; deliver ``{method, tracking_number?}``; reject_intake ``{reason, remedy?}``."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(TRANSITIONS))],
+        parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(workflow.BY_NAME))],
         request=TRANSITION_BODY,
         responses={200: s.CaseSerializer, **ERRORS},
     )
     def post(self, request, number: str, name: str):
-        if name not in TRANSITIONS:
+        step = workflow.step(name)
+        if step is None:
             raise OutsideScope(f"没有“{name[:30]}”这个办理操作。")
-        service, body_class = TRANSITIONS[name]
         case = case_for(request.user, number, queryset=selectors.scoped_cases(request.user))
-        body = body_class(data=request.data)
+        body = step.body_class()(data=request.data)
         body.is_valid(raise_exception=True)
-        service(case_id=case.pk, by=request.user, ip=_ip(request), **body.validated_data)
+        step.perform()(case_id=case.pk, by=request.user, ip=_ip(request), **body.validated_data)
         return _case_response(request, number)
 
 

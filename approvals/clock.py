@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from approvals.models import Application, State
+from approvals.workflow import DECISION_CLOCK_STATES, OPEN_STATES
 from hall import calendar
 
 ACCEPTANCE_DAYS = 5  # art. 32
@@ -28,7 +29,7 @@ def running_deadline(case):
     (art. 32), the decision (art. 42; standing still while suspended, art. 45), delivery (art. 44)."""
     if case.state == State.SUBMITTED:
         return case.accept_due
-    if case.state in (State.ACCEPTED, State.UNDER_REVIEW, State.SUSPENDED):
+    if case.state in DECISION_CLOCK_STATES or case.state == State.SUSPENDED:
         return case.decision_due
     if case.state == State.DECIDED:
         return case.delivery_due
@@ -85,7 +86,7 @@ def now() -> datetime:
     return timezone.now()
 
 
-OPEN_CLOCK_STATES = [State.SUBMITTED, State.ACCEPTED, State.UNDER_REVIEW, State.SUSPENDED, State.DECIDED]
+OPEN_CLOCK_STATES = [s for s in OPEN_STATES if s != State.CORRECTION_REQUESTED]
 CLOCK_FIELDS = ["accept_due", "correction_notice_due", "decision_due", "decision_yellow_at", "delivery_due", "due_at",
                 "deadline_provisional"]  # fmt: skip
 CLOCK_INPUTS = ["received_at", "accepted_at", "clock_start", "decision_days", "extension_days", "suspended_days",

@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from approvals import intake
+from approvals import intake, rules
 from approvals.intake import required_text
 from approvals.materials import check_upload
 from approvals.models import Application, Event, IdempotencyKey, Material, NumberSequence, State
@@ -111,13 +111,11 @@ def file_application(
 
 def _case_for_upload(case_id: int, by: User) -> Application:
     case = locked_case(by, case_id)
-    own = by.pk in (case.owner_id, case.filed_by_id)
-    window = case.state == State.SUBMITTED and case.channel == Application.Channel.WINDOW and by.has_role(Role.CLERK)
-    if not own and not window:
-        raise NotPermitted("只有申请人可以上传材料。")
-    if case.state not in (State.DRAFT, State.CORRECTION_REQUESTED) and not window:
+    if rules.may_upload(by, case):  # the same rule the case pages ask
+        return case
+    if by.pk in (case.owner_id, case.filed_by_id):
         raise TransitionNotAllowed(f"办件当前状态为“{case.get_state_display()}”，不能更换材料。")
-    return case
+    raise NotPermitted("只有申请人可以上传材料。")
 
 
 def _requirement(case: Application, requirement_id) -> int:

@@ -10,7 +10,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from approvals.models import Application, Procedure, State
-from approvals.services import MAX_EXTENSION, MAX_JOINT_EXTENSION, REMEDY
+from approvals.rules import MAX_EXTENSION, MAX_JOINT_EXTENSION
+from approvals.workflow import RECOMMENDATIONS, REMEDY
 from catalog.models import FormField
 
 
@@ -70,13 +71,24 @@ class ConfirmForm(ServiceForm):
     """accept, start_review, resume, submit, resubmit: nothing to fill in, the button is the confirmation."""
 
 
+class RecommendForm(ServiceForm):
+    """审查意见: the reviewer's recommendation and opinion for the approver."""
+
+    recommendation = forms.ChoiceField(label="审查建议", choices=RECOMMENDATIONS, widget=forms.RadioSelect)
+    opinion = _text("审查意见（写明审查的事实、理由和依据）", rows=4, required_hint=True)
+
+
+class ReturnForm(ServiceForm):
+    reason = _text("退回理由（审查人员将看到）", rows=3, required_hint=True)
+
+
 class ApproveForm(ServiceForm):
-    reason = _text("审批意见（可选）")
+    reason = _text("决定意见（与审查意见不一致时必填）")
 
 
 class DenyForm(ServiceForm):
-    reason = _text("不予许可的理由（写入决定书，行政许可法第三十八条）", rows=3, required_hint=True)
-    confirm = forms.BooleanField(label="我已核对，确认作出不予行政许可决定", required=True)
+    reason = _text("不予的理由（写入决定书，并告知救济途径）", rows=3, required_hint=True)
+    confirm = forms.BooleanField(label="我已核对，确认作出不予决定", required=True)
 
     def service_kwargs(self) -> dict:
         return {"reason": self.cleaned_data["reason"]}

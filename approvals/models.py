@@ -13,29 +13,10 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from approvals import rules
+from approvals.workflow import BEFORE_DECISION, BY_NAME, DECISION_CLOCK_STATES, OPEN_STATES, State  # noqa: F401
 from catalog.models import Item, ItemVersion, MaterialRequirement
 from hall.models import Department
-
-
-class State(models.TextChoices):
-    DRAFT = "draft", "草稿"
-    SUBMITTED = "submitted", "已提交"
-    CORRECTION_REQUESTED = "correction_requested", "待补正"
-    ACCEPTED = "accepted", "已受理"
-    UNDER_REVIEW = "under_review", "审查中"
-    SUSPENDED = "suspended", "特别程序中"
-    DECIDED = "decided", "已决定"
-    DELIVERED = "delivered", "已送达"
-    REJECTED = "rejected", "不予受理"
-    WITHDRAWN = "withdrawn", "已撤回"
-    TERMINATED = "terminated", "已终止"
-
-
-BEFORE_DECISION = [
-    State.DRAFT, State.SUBMITTED, State.CORRECTION_REQUESTED, State.ACCEPTED, State.UNDER_REVIEW, State.SUSPENDED,
-]  # fmt: skip
-OPEN_STATES = [State.SUBMITTED, State.CORRECTION_REQUESTED, State.ACCEPTED, State.UNDER_REVIEW, State.SUSPENDED,
-               State.DECIDED]  # fmt: skip
 
 
 class Procedure(models.TextChoices):
@@ -57,13 +38,14 @@ def new_query_code() -> str:
 
 
 def required_materials_present(case: "Application") -> bool:
-    """Every required material of the filed version has a current upload (art. 32: complete), or the
-    5 working days for a correction notice have passed: the application then counts as accepted."""
-    if case.accept_due and timezone.now() > case.accept_due:
-        return True
-    required = case.item_version.materials.filter(required=True).values_list("pk", flat=True)
-    present = case.materials.filter(superseded=False).values_list("requirement_id", flat=True)
-    return set(required) <= set(present)
+    """Every required material has a current upload (art. 32: complete), or the 5 working days for a
+    correction notice have passed and the application counts as accepted (``approvals.rules``)."""
+    return not rules.acceptance_refused(case)
+
+
+def _fsm(name: str) -> dict:
+    """Source and target of a transition, from the one table (``approvals.workflow``)."""
+    return BY_NAME[name].fsm
 
 
 class Application(ConcurrentTransitionMixin, models.Model):
@@ -79,8 +61,10 @@ class Application(ConcurrentTransitionMixin, models.Model):
         ORGANISATION = "organisation", "法人或其他组织"
 
     class Decision(models.TextChoices):
-        APPROVED = "approved", "准予许可"
-        DENIED = "denied", "不予许可"
+        """The decision; its words depend on the item's type (``decision_label``, ``approvals.workflow``)."""
+
+        APPROVED = "approved", "准予"
+        DENIED = "denied", "不予"
 
     class Delivery(models.TextChoices):
         WINDOW = "window", "窗口领取"
@@ -130,6 +114,16 @@ class Application(ConcurrentTransitionMixin, models.Model):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # 审查意见: the reviewer's recommendation to the approver (three opinions, three people).
+    recommendation = models.CharField(
+        "审查建议", max_length=10, choices=[("approved", "建议准予"), ("denied", "建议不予")], blank=True
+    )
+    review_opinion = models.TextField("审查意见", blank=True)
+    reviewed_at = models.DateTimeField("审查意见时间", null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="审查人员", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
     decision = models.CharField("决定", max_length=10, choices=Decision.choices, blank=True)
     decision_reason = models.TextField("决定理由", blank=True)
     delivered_at = models.DateTimeField("送达时间", null=True, blank=True)
@@ -183,62 +177,85 @@ class Application(ConcurrentTransitionMixin, models.Model):
     def __str__(self):
         return self.number
 
-    # --- the workflow (DESIGN.md; docs/workflow.md) -------------------------------------------
-    @transition(field=state, source=State.DRAFT, target=State.SUBMITTED)
+    # --- the workflow: sources and targets come from approvals.workflow.STEPS ------------------------
+    # The methods are thin: conditions and state only; approvals.services does everything else.
+    @transition(field=state, **_fsm("submit"))
     def submit(self):
         self.submitted_at = timezone.now()
 
-    @transition(field=state, source=State.CORRECTION_REQUESTED, target=State.SUBMITTED)
+    @transition(field=state, **_fsm("resubmit"))
     def resubmit(self):
         """After a correction the count restarts from the new receipt (限时办结)."""
 
-    @transition(field=state, source=State.SUBMITTED, target=State.CORRECTION_REQUESTED)
+    @transition(field=state, **_fsm("request_correction"))
     def request_correction(self):
         """One notice per round listing every deficiency (art. 32)."""
 
-    @transition(field=state, source=State.SUBMITTED, target=State.ACCEPTED, conditions=[required_materials_present])
+    @transition(field=state, **_fsm("accept"), conditions=[required_materials_present])
     def accept(self):
         pass
 
-    @transition(field=state, source=State.SUBMITTED, target=State.REJECTED)
+    @transition(field=state, **_fsm("reject_intake"))
     def reject_intake(self):
         pass
 
-    @transition(field=state, source=State.ACCEPTED, target=State.UNDER_REVIEW)
+    @transition(field=state, **_fsm("start_review"))
     def start_review(self):
         pass
 
-    @transition(field=state, source=State.UNDER_REVIEW, target=State.SUSPENDED)
+    @transition(field=state, **_fsm("suspend"))
     def suspend(self):
         """Hearing, testing, expert review … the clock stops (art. 45)."""
 
-    @transition(field=state, source=State.SUSPENDED, target=State.UNDER_REVIEW)
+    @transition(field=state, **_fsm("resume"))
     def resume(self):
         pass
 
-    @transition(field=state, source=State.UNDER_REVIEW, target=None)
+    @transition(field=state, **_fsm("recommend"))
+    def recommend(self):
+        """The reviewer's opinion and recommendation go to the approver (审查 → 决定)."""
+
+    @transition(field=state, **_fsm("return_for_review"))
+    def return_for_review(self):
+        pass
+
+    @transition(field=state, **_fsm("extend"))
     def extend(self):
         """Once, ≤ 10 working days (≤ 15 for joint items), approver only (art. 42)."""
 
-    @transition(field=state, source=State.UNDER_REVIEW, target=State.DECIDED)
+    @transition(field=state, **_fsm("approve"))
     def approve(self):
         pass
 
-    @transition(field=state, source=State.UNDER_REVIEW, target=State.DECIDED)
+    @transition(field=state, **_fsm("deny"))
     def deny(self):
         pass
 
-    @transition(field=state, source=State.DECIDED, target=State.DELIVERED)
+    @transition(field=state, **_fsm("deliver"))
     def deliver(self):
         pass
 
-    @transition(field=state, source=BEFORE_DECISION, target=State.WITHDRAWN)
+    @transition(field=state, **_fsm("withdraw"))
     def withdraw(self):
         pass
 
-    @transition(field=state, source=[s for s in BEFORE_DECISION if s != State.DRAFT], target=State.TERMINATED)
+    @transition(field=state, **_fsm("terminate"))
     def terminate(self):
         pass
+
+    @property
+    def decision_terms(self):
+        """What this case's decision is called and which law its document cites (by item type)."""
+        from approvals.workflow import decision_terms
+
+        return decision_terms(self.item.type)
+
+    @property
+    def decision_label(self) -> str:
+        if not self.decision:
+            return ""
+        terms = self.decision_terms
+        return terms.approve_label if self.decision == self.Decision.APPROVED else terms.deny_label
 
 
 class NumberSequence(models.Model):
@@ -381,16 +398,20 @@ def notice_path(instance: "Notice", filename: str) -> str:
 
 
 class Notice(models.Model):
-    """A written notice (文书) as issued: numbered, verifiable by code, PDF kept with its SHA-256."""
+    """A written notice (文书) issued by the act that causes it: numbered and dated then, verifiable by
+    code, its PDF kept with the SHA-256. It never changes once rendered."""
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="notices")
     kind = models.CharField(max_length=20)
     seq = models.PositiveSmallIntegerField(default=1, help_text="which occurrence (e.g. the correction round)")
     serial = models.CharField("文书编号", max_length=80)
     verification_code = models.CharField("验证码", max_length=12, unique=True)
-    pdf = models.FileField(upload_to=notice_path, max_length=200)
-    sha256 = models.CharField(max_length=64)
-    size = models.PositiveIntegerField()
+    # Issued by the act (its serial, code and date fixed then); the PDF is rendered right after commit.
+    issued_at = models.DateTimeField("出具时间", default=timezone.now)
+    facts = models.JSONField("出具时的事实", default=dict, blank=True)
+    pdf = models.FileField(upload_to=notice_path, max_length=200, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,20 +1,26 @@
-"""Written notices (文书) as PDF: rendered once from an HTML template with a CJK font by weasyprint,
-stored with their SHA-256, numbered, and verifiable on a public page by their verification code.
+"""Written notices (文书): issued by the act that causes them (``issue``, inside the act's transaction:
+numbered, dated, given a verification code), then rendered once to PDF from an HTML template with a
+CJK font by weasyprint right after commit, stored with their SHA-256, verifiable on a public page.
+A download only reads what was issued; nothing in a notice changes after its act.
 
 受理通知书 acceptance · 不予受理通知书 rejection · 补正材料通知书 correction (one-time, art. 32) ·
 特别程序告知书 special_procedure (art. 45) · 延期通知书 extension (art. 42) ·
-准予/不予行政许可决定书 decision (arts. 38, 39) · 送达回证 delivery_receipt ·
+decision 决定书 named for the item's type (准予/不予行政许可决定书 only for 行政许可, art. 38) ·
+送达回证 delivery_receipt ·
 缴款通知书 payment and 收费票据 receipt (arts. 58, 59: published standards only, all to the treasury).
 """
 
 import base64
 import hashlib
+import logging
 import secrets
+from datetime import datetime
 
 import segno
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -25,13 +31,15 @@ from fees.money import capital_yuan
 from fees.services import RECEIPT_CODE
 from hall.errors import OutsideScope
 
+logger = logging.getLogger(__name__)
+
 TITLES = {
     "acceptance": "受理通知书",
     "rejection": "不予受理通知书",
     "correction": "补正材料通知书",
     "special_procedure": "特别程序告知书",
     "extension": "延期通知书",
-    "decision": "行政许可决定书",
+    "decision": "决定书",
     "delivery_receipt": "送达回证",
     "payment": "缴款通知书",
     "receipt": "收费票据",
@@ -42,7 +50,8 @@ SERIAL_WORDS = {"acceptance": "受", "rejection": "不受", "correction": "补",
 
 
 def occurrence(case: Application, kind: str) -> int | None:
-    """Which occurrence of ``kind`` the case has reached (e.g. the correction round), None if none yet."""
+    """Which occurrence of ``kind`` the case has reached (e.g. the correction round), None if none yet:
+    the ``seq`` of the notice its act issues."""
     if kind == "acceptance":
         return 1 if case.accepted_at else None
     if kind == "rejection":
@@ -77,8 +86,7 @@ def _assessment(case: Application) -> Assessment | None:
         return None
 
 
-def _serial(case: Application, kind: str) -> str:
-    year = timezone.localdate().year
+def _serial(case: Application, kind: str, year: int) -> str:
     key = f"notice-{case.department.code}-{kind}-{year}"
     NumberSequence.objects.get_or_create(key=key)
     row = NumberSequence.objects.select_for_update().get(key=key)
@@ -92,14 +100,40 @@ def _qr_data_uri(url: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
-def _context(case: Application, kind: str, seq: int, serial: str, code: str, verify_url: str) -> dict:
-    context = {"case": case, "kind": kind, "title": TITLES[kind], "serial": serial, "code": code,
-               "verify_url": verify_url, "qr": _qr_data_uri(verify_url), "issued_on": timezone.localdate(),
-               "version": case.item_version}  # fmt: skip
+def _facts(case: Application) -> dict:
+    """What may still change after the act (an extension moves the due date): kept as of the act, so a
+    notice rendered later reads exactly what the act decided."""
+    return {
+        name: value.isoformat() if value else None
+        for name, value in (("decision_due", case.decision_due), ("delivery_due", case.delivery_due))
+    } | {"extension_days": case.extension_days, "extension_reason": case.extension_reason}
+
+
+def _as_of(facts: dict) -> dict:
+    parsed = dict(facts)
+    for name in ("decision_due", "delivery_due"):
+        parsed[name] = datetime.fromisoformat(facts[name]) if facts.get(name) else None
+    return parsed
+
+
+def title_of(notice: Notice) -> str:
+    """A decision document is named for what the item is (only 行政许可 items get 行政许可决定书)."""
+    if notice.kind == "decision":
+        terms = notice.application.decision_terms
+        return terms.approved_title if notice.application.decision == "approved" else terms.denied_title
+    return TITLES[notice.kind]
+
+
+def _context(notice: Notice, verify_url: str) -> dict:
+    case, kind, seq = notice.application, notice.kind, notice.seq
+    context = {"case": case, "kind": kind, "title": title_of(notice), "serial": notice.serial,
+               "code": notice.verification_code, "verify_url": verify_url, "qr": _qr_data_uri(verify_url),
+               "issued_on": timezone.localdate(notice.issued_at), "version": case.item_version,
+               "facts": _as_of(notice.facts), "terms": case.decision_terms}  # fmt: skip
     if kind == "correction":
         context["notice"] = case.correction_notices.prefetch_related("items__requirement").get(round=seq)
     if kind == "special_procedure":
-        context["suspension"] = case.suspensions.order_by("started_at")[seq - 1]
+        context["suspension"] = case.suspensions.order_by("started_at", "id")[seq - 1]
     if kind in ("rejection", "decision"):
         context["event"] = case.events.filter(action__in=["reject_intake", "approve", "deny"]).last()
     if kind in ("payment", "receipt"):
@@ -125,29 +159,76 @@ def render_pdf(html: str, base_url: str) -> bytes:
     return HTML(string=html, base_url=base_url).write_pdf()
 
 
-def notice_for(case: Application, kind: str, *, base_url: str) -> Notice:
-    """The stored notice of this kind for the case's current occurrence, rendered on first request."""
-    if kind not in TITLES:
-        raise OutsideScope("没有这种文书。")
+def issue(case: Application, kind: str, *, at: datetime | None = None) -> Notice:
+    """出具: the act that causes a notice issues it, inside its own transaction — numbered and dated
+    then, whatever happens later. The PDF is rendered right after commit (``render``); a download only
+    reads it (and renders it first if the worker that should have did not)."""
     seq = occurrence(case, kind)
-    if seq is None:
-        raise OutsideScope("本件尚未产生该文书。")
+    at = at or timezone.now()
     existing = Notice.objects.filter(application=case, kind=kind, seq=seq).first()
     if existing is not None:
         return existing
-    code = secrets.token_hex(6).upper()
-    verify_url = base_url.rstrip("/") + reverse("approvals:verify", args=[code])
+    notice = Notice.objects.create(
+        application=case, kind=kind, seq=seq, serial=_serial(case, kind, timezone.localdate(at).year),
+        verification_code=secrets.token_hex(6).upper(), issued_at=at, facts=_facts(case),
+    )  # fmt: skip
+    transaction.on_commit(lambda: render_quietly(notice.pk))
+    return notice
+
+
+def render(notice: Notice) -> Notice:
+    """Render and store the PDF of an issued notice once (concurrent renders: the first one stays)."""
+    if notice.pdf:
+        return notice
+    verify_url = settings.SITE_URL + reverse("approvals:verify", args=[notice.verification_code])
+    html = render_to_string(f"approvals/notices/{notice.kind}.html", _context(notice, verify_url))
+    pdf = render_pdf(html, settings.SITE_URL + "/")
+    with transaction.atomic():
+        locked = Notice.objects.select_for_update().select_related("application").get(pk=notice.pk)
+        if not locked.pdf:
+            locked.sha256, locked.size = hashlib.sha256(pdf).hexdigest(), len(pdf)
+            locked.pdf.save(f"{locked.verification_code}.pdf", ContentFile(pdf), save=False)
+            locked.save(update_fields=["pdf", "sha256", "size"])
+    return locked
+
+
+def render_quietly(notice_id: int) -> None:
+    """After commit: a failed render leaves the notice issued and unrendered, never undoes the act;
+    the download or ``render_pending`` renders it later from what was fixed at issue."""
     try:
-        with transaction.atomic():
-            serial = _serial(case, kind)
-            html = render_to_string(
-                f"approvals/notices/{kind}.html", _context(case, kind, seq, serial, code, verify_url)
-            )
-            pdf = render_pdf(html, base_url)
-            notice = Notice(application=case, kind=kind, seq=seq, serial=serial, verification_code=code,
-                            sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf))  # fmt: skip
-            notice.pdf.save(f"{code}.pdf", ContentFile(pdf), save=False)
-            notice.save()
-            return notice
-    except IntegrityError:  # rendered concurrently by another request: serve that one
-        return Notice.objects.get(application=case, kind=kind, seq=seq)
+        render(Notice.objects.select_related("application").get(pk=notice_id))
+    except Exception:
+        logger.exception("rendering notice %s failed; it stays pending", notice_id)
+
+
+def render_pending(limit: int = 500) -> int:
+    """The sweep: render issued notices that have no PDF yet (a worker died after commit)."""
+    pending = Notice.objects.filter(pdf="").select_related("application").order_by("id")[:limit]
+    rendered = 0
+    for notice in pending:
+        render_quietly(notice.pk)
+        rendered += 1
+    return rendered
+
+
+def notice_for(case: Application, kind: str) -> Notice:
+    """The issued notice of this kind for the case's current occurrence; 404 while none was issued."""
+    if kind not in TITLES:
+        raise OutsideScope("没有这种文书。")
+    seq = occurrence(case, kind)
+    notice = Notice.objects.filter(application=case, kind=kind, seq=seq).first() if seq else None
+    if notice is None:
+        raise OutsideScope("本件尚未出具该文书。")
+    notice.application = case
+    return render(notice)
+
+
+def issued_notices(case: Application) -> list[dict]:
+    """The notices the case has, one row per kind at its current occurrence, for the case pages."""
+    current = {kind: occurrence(case, kind) for kind in TITLES}
+    issued = {}
+    for notice in Notice.objects.filter(application=case).only("kind", "seq", "application_id").order_by("id"):
+        if current.get(notice.kind) == notice.seq:
+            notice.application = case
+            issued[notice.kind] = title_of(notice)
+    return [{"kind": kind, "title": issued[kind]} for kind in TITLES if kind in issued]

@@ -4,7 +4,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from approvals.models import Application, Event
+from hall.models import User
 from hall.notify import notify
+from hall.roles import Role
 
 
 def _when(instant) -> str:
@@ -21,6 +23,13 @@ def _correction_list(case: Application) -> str:
         return ""
     lines = [f"{i}. {item.requirement.name}：{item.reason}" for i, item in enumerate(notice.items.all(), 1)]
     return "需要补正的材料（一次性告知）：\n" + "\n".join(lines)
+
+
+def _approvers(case: Application) -> list[User]:
+    """The approvers of the case's department: a recommendation waits in their 待决定 queue."""
+    return list(
+        User.objects.filter(memberships__department_id=case.department_id, memberships__role=Role.APPROVER).distinct()
+    )
 
 
 def messages_for(case: Application, event: Event) -> list[tuple]:
@@ -45,9 +54,16 @@ def messages_for(case: Application, event: Event) -> list[tuple]:
         "extend": [(owner, "extended", f"延期通知：{item}",
                     f"经批准延长 {data.get('days')} 个工作日，理由：{event.reason}。"
                     f"新的办结期限 {_when(case.decision_due)}。")],
-        "approve": [(owner, "decided", f"准予许可：{item}",
+        "recommend": [
+            (approver, "awaiting_decision", f"待决定：{number}",
+             f"{item}，审查意见：{case.get_recommendation_display()}。请在“待决定”中作出决定。")
+            for approver in (_approvers(case) if event.action == "recommend" else [])
+        ],
+        "return_for_review": [(case.handler, "returned", f"退回审查：{number}", f"{item}，退回理由：{event.reason}")],
+        "approve": [(owner, "decided", f"{case.decision_label}：{item}",
                      f"请按选择的方式领取结果，送达期限 {_when(case.delivery_due)}。")],
-        "deny": [(owner, "decided", f"不予许可：{item}", f"理由：{event.reason}\n{data.get('remedy', '')}")],
+        "deny": [(owner, "decided", f"{case.decision_label}：{item}",
+                  f"理由：{event.reason}\n{data.get('remedy', '')}")],
         "deliver": [(owner, "delivered", f"结果已送达：{item}",
                      f"送达方式：{case.get_delivery_method_display()} {case.tracking_number}".strip())],
         "terminate": [(owner, "terminated", f"终止办理：{item}", f"理由：{event.reason}")],

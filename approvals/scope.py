@@ -3,26 +3,11 @@
 from django.db.models import Q, QuerySet
 
 from approvals.models import Application, ApplicationUserObjectPermission
+from approvals.workflow import Step
 from catalog.models import ItemVersion
 from hall.errors import NotPermitted, OutsideScope
 from hall.models import StaffMembership, User
 from hall.roles import DEPARTMENT_ROLES, Role
-
-# Which role performs which transition (DESIGN.md, API: "who acts").
-ACTION_ROLES = {
-    "accept": Role.CLERK,
-    "request_correction": Role.CLERK,
-    "reject_intake": Role.CLERK,
-    "deliver": Role.CLERK,
-    "start_review": Role.REVIEWER,
-    "suspend": Role.REVIEWER,
-    "resume": Role.REVIEWER,
-    "approve": Role.APPROVER,
-    "deny": Role.APPROVER,
-    "extend": Role.APPROVER,
-    "terminate": Role.APPROVER,
-}
-APPLICANT_ACTIONS = {"submit", "resubmit", "withdraw"}
 
 
 def department_ids(user: User, roles=DEPARTMENT_ROLES) -> QuerySet:
@@ -89,13 +74,14 @@ def filer_role(user: User, channel: str) -> str:
     return Role.AGENT if user.has_role(Role.AGENT) else Role.APPLICANT
 
 
-def ensure_may(user: User, case: Application, action: str) -> str:
-    """The role the user acts in; NotPermitted (403) if the user sees the case but may not act."""
-    if action in APPLICANT_ACTIONS:
+def ensure_may(user: User, case: Application, step: Step) -> str:
+    """The role in which ``user`` performs ``step`` on ``case`` (``approvals.workflow``: the filer, or a
+    staff role of the case's department); NotPermitted (403) if the user sees the case but may not act."""
+    if step.by_filer:
         if case.owner_id == user.pk or case.filed_by_id == user.pk:
             return filer_role(user, case.channel)
         raise NotPermitted("只有申请人本人（或其代理人）可以执行此操作。")
-    role = ACTION_ROLES[action]
-    if not is_staff_of(user, case, role):
-        raise NotPermitted(f"此操作须由本部门{role.label}办理。")
-    return role
+    for role in step.roles:
+        if is_staff_of(user, case, role):
+            return role
+    raise NotPermitted(f"此操作须由本部门{'或'.join(Role(r).label for r in step.roles)}办理。")

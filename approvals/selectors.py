@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from approvals import clock, workflow
 from approvals.models import Application, CorrectionNotice, Event, Material, State, Suspension
 from approvals.scope import case_for, visible_cases
 from catalog.models import MaterialRequirement
@@ -20,11 +21,12 @@ from hall.roles import STAFF_ROLES
 
 # States in which the decision clock runs. A suspended case is not overdue while the special
 # procedure lasts: its due date moves by the suspended working days on resume (art. 45).
-DECISION_CLOCK_STATES = (State.ACCEPTED, State.UNDER_REVIEW)
+DECISION_CLOCK_STATES = workflow.DECISION_CLOCK_STATES
 
 LIST_FIELDS = (
     "id", "number", "state", "owner_id", "filed_by_id", "created_at", "applicant_name", "submitted_at",
-    "decision_due", "deadline_provisional", "department_id", "item__code", "item__name",
+    "decision_due", "deadline_provisional", "department_id", "item__code", "item__name", "accept_due",
+    "delivery_due", "decision", "due_at",
 )  # fmt: skip
 
 
@@ -37,10 +39,27 @@ def scoped_cases(user: User) -> QuerySet[Application]:
     return visible_cases(user)
 
 
+# --- "overdue": one definition for the queue filter, the badge, the dashboard, the scan, statistics ---
+#
+# A running period whose due instant has passed (DESIGN.md, the workflow): acceptance or the
+# correction notice (``accept_due``, art. 32), the decision (``decision_due`` while accepted, under
+# review or awaiting the decision, art. 42) or the delivery of an approved result (``delivery_due``,
+# art. 44). A suspended case's decision period stands still (art. 45). ``due_at`` stores the running
+# period's due instant on every transition (``approvals.clock.set_due_at``), so the condition is one
+# indexed column plus the two exceptions.
+
+
+def overdue_q(now) -> Q:
+    return Q(due_at__lt=now) & ~Q(state=State.SUSPENDED) & ~Q(state=State.DECIDED, decision=Application.Decision.DENIED)
+
+
 def is_overdue(case: Application, now=None) -> bool:
-    """The decision is late: the clock runs and its due instant has passed (art. 42)."""
+    """``overdue_q`` for one case in memory (the badge on its page and in API rows)."""
     now = now or timezone.now()
-    return case.state in DECISION_CLOCK_STATES and case.decision_due is not None and case.decision_due < now
+    due = clock.running_deadline(case)
+    if due is None or due >= now or case.state == State.SUSPENDED:
+        return False
+    return not (case.state == State.DECIDED and case.decision == Application.Decision.DENIED)
 
 
 def case_list(
@@ -60,7 +79,7 @@ def case_list(
     if department:
         cases = cases.filter(department__code=department)
     if overdue:
-        cases = cases.filter(state__in=DECISION_CLOCK_STATES, decision_due__lt=timezone.now())
+        cases = cases.filter(overdue_q(timezone.now()))
     return cases
 
 
@@ -132,7 +151,7 @@ def newest_first_page(cases: QuerySet, *, size: int, after: str = "", before: st
 def case_detail(user: User, number: str) -> Application:
     """One case with everything the case shape shows, in a constant number of queries (404 outside scope)."""
     cases = scoped_cases(user).select_related(
-        "item", "item_version", "department", "handler", "evaluation", "fee_assessment"
+        "item", "item_version", "department", "handler", "evaluation", "fee_assessment", "reviewed_by", "decided_by"
     ).prefetch_related(
         Prefetch("item_version__materials", queryset=MaterialRequirement.objects.order_by("position", "id")),
         Prefetch("materials", queryset=Material.objects.filter(superseded=False), to_attr="current_materials"),

@@ -16,10 +16,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from approvals import selectors
+from approvals import selectors, workflow
 from approvals.models import Application, Procedure, State
+from approvals.rules import MAX_JOINT_EXTENSION
 from approvals.serializers_evaluation import EvaluationSerializer
-from approvals.services import ACTION_LABELS, MAX_JOINT_EXTENSION
 from fees.services import summary as fee_summary
 from hall.serializers import DepartmentRefSerializer
 
@@ -117,7 +117,7 @@ class TimelineSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
     def get_action_name(self, event) -> str:
-        return ACTION_LABELS.get(event.action, "创建" if event.action == "create" else event.action)
+        return workflow.label(event.action)
 
 
 class CorrectionItemOutSerializer(serializers.Serializer):
@@ -140,6 +140,14 @@ class SuspensionSerializer(serializers.Serializer):
     started_at = serializers.DateTimeField()
     ended_at = serializers.DateTimeField(allow_null=True)
     working_days = serializers.IntegerField()
+
+
+class RecommendationSerializer(serializers.Serializer):
+    """审查意见: the reviewer's recommendation waiting for (or behind) the approver's decision."""
+
+    recommendation = serializers.ChoiceField(choices=workflow.RECOMMENDATIONS)
+    opinion = serializers.CharField()
+    at = serializers.DateTimeField()
 
 
 class FeesSerializer(serializers.Serializer):
@@ -181,8 +189,10 @@ class CaseSerializer(serializers.Serializer):
     extension_reason = serializers.CharField()
     suspended_days = serializers.IntegerField()
     correction_round = serializers.IntegerField()
+    recommendation = serializers.SerializerMethodField()
     decision = BlankAsNullField()
-    decision_reason = serializers.CharField()
+    decision_name = serializers.CharField(source="decision_label", help_text="the decision in the item type's words")
+    decision_reason = serializers.CharField(help_text="the approver's opinion (决定意见)")
     delivery_method = BlankAsNullField()
     delivery_choice = BlankAsNullField(help_text="the applicant's chosen delivery method, until delivered")
     closed_reason = serializers.CharField()
@@ -228,6 +238,15 @@ class CaseSerializer(serializers.Serializer):
 
     def get_overdue(self, case) -> bool:
         return selectors.is_overdue(case)
+
+    @extend_schema_field(
+        RecommendationSerializer(allow_null=True, help_text="审查意见; the applicant sees it once decided")
+    )
+    def get_recommendation(self, case):
+        if not case.recommendation or (self._viewer_is_party(case) and not case.decided_at):
+            return None
+        word = "approve" if case.recommendation == Application.Decision.APPROVED else "deny"
+        return {"recommendation": word, "opinion": case.review_opinion, "at": case.reviewed_at}
 
     @extend_schema_field(MaterialRowSerializer(many=True))
     def get_materials(self, case):
@@ -357,7 +376,9 @@ class CaseFilterSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=State.choices, required=False, allow_blank=True)
     item = serializers.CharField(required=False, allow_blank=True, max_length=36, help_text="item code")
     department = serializers.CharField(required=False, allow_blank=True, max_length=20, help_text="staff only")
-    overdue = serializers.BooleanField(required=False, default=False, help_text="decision due date has passed")
+    overdue = serializers.BooleanField(
+        required=False, default=False, help_text="its running legal period has passed (approvals.selectors.overdue_q)"
+    )
 
 
 # Transition bodies (DESIGN.md, API). Reasons are optional here: the services say where the law
@@ -370,6 +391,11 @@ class NoBodySerializer(serializers.Serializer):
 
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class RecommendSerializer(serializers.Serializer):
+    recommendation = serializers.ChoiceField(choices=workflow.RECOMMENDATIONS)
+    opinion = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
 class RejectIntakeSerializer(ReasonSerializer):

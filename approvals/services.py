@@ -9,7 +9,7 @@ from django.db import transaction
 from django_fsm import ConcurrentTransition
 from django_fsm import TransitionNotAllowed as FSMTransitionNotAllowed
 
-from approvals import clock
+from approvals import clock, notices, rules, workflow
 
 # Filing and materials live in approvals.filing, the clock recomputation in approvals.clock; they are
 # user actions too and are re-exported here so that callers find every action in one module.
@@ -23,37 +23,34 @@ from approvals.models import (
     CorrectionNotice,
     Event,
     Procedure,
-    State,
     Suspension,
 )
 from approvals.scope import ensure_may, locked_case, visible_cases
 from approvals.signals import case_transitioned
+from approvals.workflow import REMEDY
 from hall import audit, calendar
 from hall.errors import Conflict, NotPermitted, OutsideScope, TransitionNotAllowed
 from hall.models import User, WindowStaff
 
-ACTION_LABELS = {
-    "submit": "提交", "resubmit": "补正后重新提交", "request_correction": "一次性告知补正", "accept": "受理",
-    "reject_intake": "不予受理", "start_review": "开始审查", "suspend": "启动特别程序", "resume": "特别程序结束",
-    "extend": "延长期限", "approve": "准予许可", "deny": "不予许可", "deliver": "送达", "withdraw": "撤回",
-    "terminate": "终止办理",
-}  # fmt: skip
-REMEDY = "申请人如不服本决定，可以自收到本决定之日起六十日内依法申请行政复议，或者六个月内依法向人民法院提起行政诉讼。"
-MAX_EXTENSION = 10  # art. 42; joint items 15 (arts. 26, 42)
-MAX_JOINT_EXTENSION = 15
+MAX_CORRECTION_ITEMS = 100  # far above any item's list of materials; one entry per requirement
 
 
 def _transition(case_id: int, by: User, action: str, *, ip=None, reason="", data=None, apply=None) -> Application:
-    """The shared shape of every transition: lock, scope, role, FSM, clock/apply, save, Event, signal."""
+    """The shared shape of every transition, one straight line under the row lock: scope and role,
+    the step's named refusal, the FSM move, the clock (``apply``), save, one Event, the notice the act
+    issues, and the signal after commit. The step comes from ``approvals.workflow``."""
+    step = workflow.BY_NAME[action]
     with transaction.atomic():
         case = locked_case(by, case_id)
-        role = ensure_may(by, case, action)
+        role = ensure_may(by, case, step)
+        if refusal := step.why_refused(case):
+            raise TransitionNotAllowed(refusal)
         before = case.state
         try:
             getattr(case, action)()
         except FSMTransitionNotAllowed:
             raise TransitionNotAllowed(
-                f"办件当前状态为“{case.get_state_display()}”，不能执行“{ACTION_LABELS[action]}”。"
+                f"办件当前状态为“{case.get_state_display()}”，不能执行“{step.label_for(case.item.type)}”。"
             ) from None
         if apply is not None:
             apply(case, role)
@@ -66,6 +63,8 @@ def _transition(case_id: int, by: User, action: str, *, ip=None, reason="", data
             application=case, action=action, from_state=before, to_state=case.state, actor=by, actor_role=role,
             reason=reason, data=data or {}, ip=ip,
         )  # fmt: skip
+        if step.notice:
+            notices.issue(case, step.notice, at=event.at)
         transaction.on_commit(
             lambda: case_transitioned.send(sender=Application, case_id=case.pk, action=action, event_id=event.pk)
         )
@@ -108,45 +107,47 @@ def resubmit_application(*, case_id: int, by: User, ip=None) -> Application:
     return _transition(case_id, by, "resubmit", ip=ip, apply=apply)
 
 
+def _correction_items(case: Application, items) -> list[tuple[int, str]]:
+    """Every listed deficiency: a material of the filed version, each at most once, with its reason."""
+    valid = set(case.item_version.materials.values_list("pk", flat=True))
+    errors, cleaned, seen = {}, [], set()
+    for index, entry in enumerate(items):
+        requirement_id = _as_pk(entry.get("requirement_id")) if isinstance(entry, dict) else None
+        reason = str(entry.get("reason") or "").strip() if isinstance(entry, dict) else ""
+        if requirement_id not in valid:
+            errors[f"items[{index}].requirement_id"] = ["不是本事项的申请材料。"]
+        elif requirement_id in seen:
+            errors[f"items[{index}].requirement_id"] = ["同一项材料只列一次，请把补正要求写在同一条理由中。"]
+        elif not reason:
+            errors[f"items[{index}].reason"] = ["请说明补正理由。"]
+        elif len(reason) > 300:
+            errors[f"items[{index}].reason"] = ["补正理由不超过 300 字。"]
+        seen.add(requirement_id)
+        cleaned.append((requirement_id, reason))
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
 def request_correction(*, case_id: int, by: User, items: list[dict], reason: str = "", ip=None) -> Application:
     """补正材料通知书 (行政许可法 art. 32): ALL deficiencies in one notice, within 5 working days of receipt;
     a second notice in the same round is refused; after the 5 days the case counts as accepted."""
     if not items or not isinstance(items, list):
         raise ValidationError({"items": ["请列出需要补正的全部材料及理由。"]})
+    if len(items) > MAX_CORRECTION_ITEMS:
+        raise ValidationError({"items": [f"补正材料不超过 {MAX_CORRECTION_ITEMS} 项（每项材料只列一次）。"]})
 
     def apply(case, role):
-        if clock.now() > case.correction_notice_due:
-            raise TransitionNotAllowed("已超过五个工作日的补正告知期限，依法视为受理（行政许可法第三十二条）。")
-        valid = set(case.item_version.materials.values_list("pk", flat=True))
-        errors, requirement_ids = {}, []
-        for index, entry in enumerate(items):
-            requirement_id = _as_pk(entry.get("requirement_id")) if isinstance(entry, dict) else None
-            requirement_ids.append(requirement_id)
-            if requirement_id not in valid:
-                errors[f"items[{index}].requirement_id"] = ["不是本事项的申请材料。"]
-            elif not str(entry.get("reason") or "").strip():
-                errors[f"items[{index}].reason"] = ["请说明补正理由。"]
-        if errors:
-            raise ValidationError(errors)
+        cleaned = _correction_items(case, items)
         case.correction_round += 1
-        if case.correction_notices.filter(round=case.correction_round).exists():
-            raise Conflict("本轮已发出过补正通知，不得再次告知（行政许可法第三十二条）。")
         notice = CorrectionNotice.objects.create(
             application=case, round=case.correction_round, reason=reason, issued_by=by
         )
         CorrectionItem.objects.bulk_create(
-            CorrectionItem(notice=notice, requirement_id=pk, reason=str(e["reason"]).strip()[:300])
-            for pk, e in zip(requirement_ids, items, strict=True)
+            CorrectionItem(notice=notice, requirement_id=pk, reason=text) for pk, text in cleaned
         )
 
-    try:
-        return _transition(case_id, by, "request_correction", ip=ip, reason=reason, data={"items": items}, apply=apply)
-    except TransitionNotAllowed as exc:
-        if Application.objects.filter(pk=case_id, state=State.CORRECTION_REQUESTED).exists():
-            raise TransitionNotAllowed(
-                "本轮已发出过补正通知，不能执行再次告知：补正内容应一次性全部告知（行政许可法第三十二条）。"
-            ) from exc
-        raise
+    return _transition(case_id, by, "request_correction", ip=ip, reason=reason, data={"items": items}, apply=apply)
 
 
 def accept_application(*, case_id: int, by: User, ip=None) -> Application:
@@ -156,18 +157,12 @@ def accept_application(*, case_id: int, by: User, ip=None) -> Application:
     def apply(case, role):
         now = clock.now()
         case.accepted_at, case.accepted_by, case.handler = now, by, by
-        case.deemed_accepted = now > case.accept_due
+        case.deemed_accepted = rules.deemed_accepted(case, now)
         case.clock_start = calendar.local_date(case.received_at if case.deemed_accepted else now)
         case.decision_days = case.item_version.committed_days
         clock.set_decision_clock(case)
 
-    try:
-        return _transition(case_id, by, "accept", ip=ip, apply=apply)
-    except TransitionNotAllowed as exc:
-        case = Application.objects.filter(pk=case_id, state=State.SUBMITTED).first()
-        if case is not None:
-            raise TransitionNotAllowed("必要材料尚未齐全，不能受理；请一次性告知需要补正的材料。") from exc
-        raise
+    return _transition(case_id, by, "accept", ip=ip, apply=apply)
 
 
 def reject_intake(*, case_id: int, by: User, reason: str, remedy: str = "", ip=None) -> Application:
@@ -220,42 +215,67 @@ def resume_review(*, case_id: int, by: User, ip=None) -> Application:
 
 
 def extend_deadline(*, case_id: int, by: User, days, reason: str, ip=None) -> Application:
-    """延期 (art. 42): once, before the period has run out, at most 10 working days (15 for joint
-    items), by an approver, with the reason told to the applicant."""
+    """延期 (art. 42): once, before the period has run out (``rules.extension_refused``), at most 10
+    working days (15 for joint items), by an approver, with the reason told to the applicant."""
     reason = required_text(reason, "reason", "请说明延期理由（将告知申请人）。")
 
     def apply(case, role):
-        limit = MAX_JOINT_EXTENSION if case.item_version.joint else MAX_EXTENSION
+        limit = rules.extension_limit(case)
         if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= limit:
             raise ValidationError({"days": [f"延长天数须为 1 至 {limit} 个工作日。"]})
-        if case.extension_days:
-            raise Conflict("本件已延期一次，不得再次延期（行政许可法第四十二条）。")
-        if case.decision_due and clock.now() > case.decision_due:
-            # Art. 42: the extension is approved within the period; afterwards the case is simply late.
-            raise Conflict("办理期限已过，不能再延期；请尽快作出决定（行政许可法第四十二条）。")
         case.extension_days, case.extension_reason = days, reason
         clock.set_decision_clock(case)
 
     return _transition(case_id, by, "extend", ip=ip, reason=reason, data={"days": days}, apply=apply)
 
 
+def recommend_decision(*, case_id: int, by: User, recommendation: str, opinion: str, ip=None) -> Application:
+    """审查意见: the reviewer recommends approval or denial with a written opinion, and the case waits
+    for the approver's decision (审查 → 决定; three opinions, three people)."""
+    if recommendation not in workflow.RECOMMENDED_DECISION:
+        raise ValidationError({"recommendation": ["请选择建议准予（approve）或不予（deny）。"]})
+    opinion = required_text(opinion, "opinion", "请填写审查意见。")
+
+    def apply(case, role):
+        case.recommendation, case.review_opinion = workflow.RECOMMENDED_DECISION[recommendation], opinion
+        case.reviewed_at, case.reviewed_by = clock.now(), by
+
+    return _transition(case_id, by, "recommend", ip=ip, reason=opinion, data={"recommendation": recommendation},
+                       apply=apply)  # fmt: skip
+
+
+def return_for_review(*, case_id: int, by: User, reason: str, ip=None) -> Application:
+    """The approver sends the case back to the reviewer with a reason; the recommendation is withdrawn
+    (it stays on the timeline) and a new one is needed before a decision."""
+    reason = required_text(reason, "reason", "请说明退回审查的理由。")
+
+    def apply(case, role):
+        case.recommendation, case.review_opinion, case.reviewed_at, case.reviewed_by = "", "", None, None
+
+    return _transition(case_id, by, "return_for_review", ip=ip, reason=reason, apply=apply)
+
+
 def _decide(case, by, decision: str, reason: str) -> None:
-    if case.item_version.separation_of_duties and case.accepted_by_id == by.pk:
-        raise NotPermitted("受理本件的工作人员不得同时作出审批决定（审批分离）。")
+    if refusal := rules.separation_refused(case, by):
+        raise NotPermitted(refusal)
+    if decision != case.recommendation and not reason:
+        raise ValidationError({"reason": ["决定与审查意见不一致的，须写明理由。"]})
     case.decision, case.decision_reason = decision, reason
     case.decided_at, case.decided_by = clock.now(), by
     clock.set_delivery_clock(case, case.decided_at)
 
 
 def approve_application(*, case_id: int, by: User, reason: str = "", ip=None) -> Application:
-    """准予行政许可; the result is due to the applicant within 10 working days (art. 44)."""
+    """准予 on the reviewer's recommendation; the result is due to the applicant within 10 working days
+    (art. 44). The decision document is named for the item's type (``approvals.workflow``)."""
+    reason = str(reason or "").strip()
     return _transition(case_id, by, "approve", ip=ip, reason=reason,
                        apply=lambda case, role: _decide(case, by, Application.Decision.APPROVED, reason))  # fmt: skip
 
 
 def deny_application(*, case_id: int, by: User, reason: str, ip=None) -> Application:
-    """不予行政许可: reasons and the right to review or litigation are stated (art. 38)."""
-    reason = required_text(reason, "reason", "不予许可必须说明理由（行政许可法第三十八条）。")
+    """不予: reasons and the right to review or litigation are stated (art. 38)."""
+    reason = required_text(reason, "reason", "不予决定必须说明理由（行政许可法第三十八条）。")
     return _transition(case_id, by, "deny", ip=ip, reason=reason, data={"remedy": REMEDY},
                        apply=lambda case, role: _decide(case, by, Application.Decision.DENIED, reason))  # fmt: skip
 
@@ -268,10 +288,6 @@ def deliver_result(*, case_id: int, by: User, method: str, tracking_number: str 
         tracking_number = required_text(tracking_number, "tracking_number", "邮寄送达须填写快递单号。")
 
     def apply(case, role):
-        from fees.services import is_settled
-
-        if case.decision == Application.Decision.APPROVED and not is_settled(case):
-            raise TransitionNotAllowed("尚有应缴费用未结清，缴费后方可送达许可证件。")
         case.delivered_at, case.delivery_method, case.tracking_number = clock.now(), method, tracking_number[:40]
 
     return _transition(case_id, by, "deliver", ip=ip, data={"method": method, "tracking_number": tracking_number},

@@ -11,10 +11,10 @@ from hall.errors import OutsideScope
 
 
 def notice_response(request, number: str, kind: str) -> FileResponse:
-    """The PDF of a notice for a case in the user's scope (rendered and stored on first request)."""
+    """The PDF of a notice the case's act issued, for a user in its scope (only reads what was issued)."""
     try:
         case = case_for(request.user, number)
-        notice = notices.notice_for(case, kind, base_url=request.build_absolute_uri("/"))
+        notice = notices.notice_for(case, kind)
     except OutsideScope as exc:
         raise Http404(exc.detail) from exc
     response = FileResponse(notice.pdf.open("rb"), content_type="application/pdf")
@@ -38,5 +38,5 @@ def verify(request, code: str):
         .filter(verification_code=code.strip().upper()[:12])
         .first()
     )
-    title = notices.TITLES.get(notice.kind) if notice else None
+    title = notices.title_of(notice) if notice else None
     return render(request, "approvals/verify.html", {"notice": notice, "title": title}, status=200 if notice else 404)

@@ -14,9 +14,9 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
-from approvals import notices, selectors, services
+from approvals import notices, selectors, services, workflow
 from approvals.forms_portal import ProgressForm, ReuseForm, StartForm, UploadForm, WithdrawForm
-from approvals.models import BEFORE_DECISION, Application, Material, State
+from approvals.models import DECISION_CLOCK_STATES, Application, Material, State
 from approvals.scope import case_for
 from catalog.selectors import filing_version
 from fees.services import summary as fee_summary
@@ -28,10 +28,10 @@ PAGE_SIZE = 20
 PROGRESS_LOOKUPS_PER_MINUTE = 30
 REUSE_CHOICES = 30
 STATE_LABELS = dict(State.choices)
-ACTION_LABELS = {"create": "创建申请", **services.ACTION_LABELS}
 BADGES = {
     State.DRAFT: "", State.SUBMITTED: "info", State.CORRECTION_REQUESTED: "warn", State.ACCEPTED: "info",
-    State.UNDER_REVIEW: "info", State.SUSPENDED: "warn", State.DECIDED: "ok", State.DELIVERED: "ok",
+    State.UNDER_REVIEW: "info", State.SUSPENDED: "warn", State.AWAITING_DECISION: "info", State.DECIDED: "ok",
+    State.DELIVERED: "ok",
     State.REJECTED: "danger", State.WITHDRAWN: "", State.TERMINATED: "danger",
 }  # fmt: skip
 # What the applicant does next, by state (我的办件).
@@ -42,6 +42,7 @@ NEXT_STEPS = {
     State.ACCEPTED: "已受理，等待审查",
     State.UNDER_REVIEW: "审查中，请留意消息",
     State.SUSPENDED: "特别程序中（所需时间不计入办理时限）",
+    State.AWAITING_DECISION: "审查完毕，等待审批人员作出决定",
     State.DECIDED: "已作出决定，请领取结果",
     State.DELIVERED: "已办结",
     State.REJECTED: "不予受理，可查看不予受理通知书",
@@ -183,11 +184,11 @@ def case_context(user, case: Application, is_party: bool) -> dict:
         "notice": notice,
         "reuse_choices": reuse_choices(user, case) if is_party and can_change else [],
         "can_change": can_change,
-        "can_submit": is_party and state == State.DRAFT,
-        "can_resubmit": is_party and state == State.CORRECTION_REQUESTED,
-        "can_withdraw": is_party and state in BEFORE_DECISION,
+        "can_submit": is_party and state in workflow.BY_NAME["submit"].source,
+        "can_resubmit": is_party and state in workflow.BY_NAME["resubmit"].source,
+        "can_withdraw": is_party and state in workflow.BY_NAME["withdraw"].source,
         "deadlines": deadlines(case),
-        "notices": [(kind, title) for kind, title in notices.TITLES.items() if notices.occurrence(case, kind)],
+        "notices": [(row["kind"], row["title"]) for row in notices.issued_notices(case)],
         "timeline": timeline(case),
         "fees": fees,
         "fees_due": fees["due_fen"] > fees["paid_fen"],
@@ -202,7 +203,7 @@ def deadlines(case: Application) -> list[tuple[str, object]]:
     state, rows = case.state, []
     if state == State.SUBMITTED and case.accept_due:
         rows.append(("受理或一次性告知补正期限", case.accept_due))
-    if case.decision_due and state in (State.ACCEPTED, State.UNDER_REVIEW, State.SUSPENDED):
+    if case.decision_due and (state in DECISION_CLOCK_STATES or state == State.SUSPENDED):
         rows.append(("办结期限", case.decision_due))
     if case.delivery_due and state == State.DECIDED:
         rows.append(("送达期限", case.delivery_due))
@@ -211,7 +212,7 @@ def deadlines(case: Application) -> list[tuple[str, object]]:
 
 def timeline(case: Application) -> list[dict]:
     return [
-        {"at": e.at, "label": ACTION_LABELS.get(e.action, e.action), "state": STATE_LABELS.get(e.to_state, e.to_state),
+        {"at": e.at, "label": workflow.label(e.action), "state": STATE_LABELS.get(e.to_state, e.to_state),
          "reason": e.reason}
         for e in case.events.all()
     ]  # fmt: skip
@@ -397,7 +398,7 @@ def withdraw(request, number: str):
         if form.is_valid():
             return _transition(request, number, services.withdraw_application, "申请已撤回。",
                                reason=form.cleaned_data["reason"])  # fmt: skip
-    elif case.state not in BEFORE_DECISION:
+    elif case.state not in workflow.BY_NAME["withdraw"].source:
         messages.error(request, f"办件当前状态为“{case.get_state_display()}”，不能撤回。")
         return _back(case)
     return render(request, "approvals/portal/withdraw.html", {"case": case, "form": form})

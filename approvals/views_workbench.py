@@ -41,15 +41,17 @@ QUEUE_FIELDS = (
 )  # fmt: skip
 
 
-def staff_only(*, hidden: bool):
-    """Workbench pages need a department role (clerk, reviewer, approver, cashier). Anyone else gets
-    403, or 404 on case pages (``hidden``): a case outside one's scope does not exist."""
+def staff_only(*, hidden: bool, readers: tuple = ()):
+    """Workbench pages need a department role (clerk, reviewer, approver, cashier), or one of
+    ``readers`` (supervisors read case pages, read-only). Anyone else gets 403, or 404 on case pages
+    (``hidden``): a case outside one's scope does not exist."""
+    allowed = {*DEPARTMENT_ROLES, *readers}
 
     def decorator(view):
         @wraps(view)
         @login_required
         def wrapped(request, *args, **kwargs):
-            if not request.user.role_names & set(DEPARTMENT_ROLES):
+            if not request.user.role_names & allowed:
                 if hidden:
                     raise Http404("没有这个办件。")
                 raise PermissionDenied("窗口工作台仅供部门工作人员使用。")
@@ -127,7 +129,7 @@ def window_posts(user: User) -> tuple[list[WindowStaff], list[WindowStaff]]:
 
 
 DUE_KINDS = {State.SUBMITTED: "受理", State.ACCEPTED: "办结", State.UNDER_REVIEW: "办结", State.SUSPENDED: "办结",
-             State.DECIDED: "送达"}  # fmt: skip
+             State.AWAITING_DECISION: "办结", State.DECIDED: "送达"}  # fmt: skip
 
 
 def _queue_rows(cases, user: User, covering_ids: set[int], now, working_days: WorkingDaysFrom) -> list[Application]:
@@ -140,10 +142,10 @@ def _queue_rows(cases, user: User, covering_ids: set[int], now, working_days: Wo
         case.badge = deadline_badge(
             case.due_at, provisional=case.deadline_provisional, running=running, now=now, working_days=working_days
         )
+        case.overdue = selectors.is_overdue(case, now)  # the one definition; the badge only colours it
         case.masked_name = mask_name(case.applicant_name)
         case.covering = case.handler_id in covering_ids
         case.first_handler = case.accepted_by_id == user.pk
-        case.overdue = case.badge is not None and case.badge["level"] == "danger"
     return cases
 
 
@@ -159,11 +161,11 @@ def queue(request):
     covering_ids = {p.user_id for p in covering}
     working_days = WorkingDaysFrom(calendar.local_date(now))
 
-    # The states a filter allows, as one condition: stacking "open" on "decision clock" on "this state"
+    # The states a filter allows, as one condition: stacking "open" on "running clock" on "this state"
     # made PostgreSQL multiply their selectivities, guess 1,400 overdue rows instead of 17,000 and
     # bitmap-scan and sort them all (33 ms) instead of walking the due-instant index to the 51st row.
     clock = filters["overdue"] or filters["due_soon"]
-    counted_states = list(selectors.DECISION_CLOCK_STATES if clock else OPEN_STATES)
+    counted_states = [s for s in OPEN_STATES if s != State.SUSPENDED] if clock else list(OPEN_STATES)
     if filters["state"]:
         listed_states = [filters["state"]] if not clock or filters["state"] in counted_states else []
     else:
@@ -173,10 +175,10 @@ def queue(request):
         if filters["item"]:
             cases = cases.filter(item__code=filters["item"])
         if filters["overdue"]:
-            cases = cases.filter(decision_due__lt=now)
-        if filters["due_soon"]:
+            cases = cases.filter(selectors.overdue_q(now))
+        if filters["due_soon"]:  # the running period ends within 3 working days
             horizon = calendar.end_of_day(calendar.add_working_days(working_days.today, DUE_SOON_DAYS))
-            cases = cases.filter(decision_due__gte=now, decision_due__lte=horizon)
+            cases = cases.filter(due_at__gte=now, due_at__lte=horizon)
         if filters["mine"]:
             cases = cases.filter(accepted_by=user)
         if filters["assigned"]:
@@ -200,16 +202,19 @@ def queue(request):
     has_next = len(rows) > PAGE_SIZE
     rows = _queue_rows(rows[:PAGE_SIZE], user, covering_ids, now, working_days)
 
-    pending_approval = []
+    # 待决定: the approver's own queue — recommendations waiting for a decision, oldest deadline first.
+    awaiting_decision, awaiting_count = [], 0
     if user.has_role(Role.APPROVER):
+        mine = department_ids(user, [Role.APPROVER])
+        awaiting_count = Application.objects.filter(department_id__in=mine, state=State.AWAITING_DECISION).count()
         pending = (
-            selectors.case_list(user, state=State.UNDER_REVIEW)
-            .filter(department_id__in=department_ids(user, [Role.APPROVER]))
+            selectors.case_list(user, state=State.AWAITING_DECISION)
+            .filter(department_id__in=mine)
             .select_related("item", "handler")
-            .only(*QUEUE_FIELDS, "due_at")
+            .only(*QUEUE_FIELDS, "due_at", "recommendation")
             .order_by(F("due_at").asc(nulls_last=True), "id")
         )
-        pending_approval = _queue_rows(list(pending[:PENDING_APPROVAL_ROWS]), user, covering_ids, now, working_days)
+        awaiting_decision = _queue_rows(list(pending[:PENDING_APPROVAL_ROWS]), user, covering_ids, now, working_days)
 
     return render(
         request,
@@ -224,7 +229,8 @@ def queue(request):
             "items": Item.objects.filter(department_id__in=department_ids(user)).only("code", "name"),
             "posts": posts,
             "covering": covering,
-            "pending_approval": pending_approval,
+            "awaiting_decision": awaiting_decision,
+            "awaiting_count": awaiting_count,
             "is_approver": user.has_role(Role.APPROVER),
             "is_clerk": user.has_role(Role.CLERK),
         },

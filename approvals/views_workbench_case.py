@@ -18,64 +18,27 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_fsm import can_proceed
 
 from approvals import forms_workbench as wf
-from approvals import notices, selectors, services
+from approvals import notices, rules, selectors, services, workflow
 from approvals.models import Application, Event, Material, State
-from approvals.scope import ACTION_ROLES, case_for, ensure_may
+from approvals.scope import case_for, ensure_may
 from approvals.serializers import mask_address, mask_id_number, mask_name, mask_phone
 from approvals.views_workbench import deadline_badge, staff_only
+from approvals.workflow import Step
 from catalog.models import FormField
 from fees import services as fee_services
 from fees.models import AssessmentLine
 from hall import audit
 from hall.errors import Conflict, DomainError, InvalidUpload, NotPermitted, OutsideScope, UploadTooLarge
 from hall.models import User
-from hall.roles import Role
+from hall.roles import DEPARTMENT_ROLES, Role
 
-# The order buttons appear in, following the workflow (docs/workflow.md).
-ACTION_ORDER = ("submit", "resubmit", "accept", "request_correction", "reject_intake", "start_review", "suspend",
-                "resume", "extend", "approve", "deny", "deliver", "terminate")  # fmt: skip
-
-# action → (service, form). The filing clerk submits a walk-in case as its filer (an applicant action).
-ACTIONS = {
-    "submit": (services.submit_application, wf.ConfirmForm),
-    "resubmit": (services.resubmit_application, wf.ConfirmForm),
-    "accept": (services.accept_application, wf.ConfirmForm),
-    "request_correction": (services.request_correction, wf.CorrectionForm),
-    "reject_intake": (services.reject_intake, wf.RejectIntakeForm),
-    "start_review": (services.start_review, wf.ConfirmForm),
-    "suspend": (services.suspend_for_procedure, wf.SuspendForm),
-    "resume": (services.resume_review, wf.ConfirmForm),
-    "extend": (services.extend_deadline, wf.ExtendForm),
-    "approve": (services.approve_application, wf.ApproveForm),
-    "deny": (services.deny_application, wf.DenyForm),
-    "deliver": (services.deliver_result, wf.DeliverForm),
-    "terminate": (services.terminate_application, wf.TerminateForm),
-}
-DANGER = {"reject_intake", "deny", "terminate"}
-HINTS = {
-    "submit": "材料已扫描上传、核对无误后提交；提交即为材料接收，五个工作日内须受理或一次性告知补正（第三十二条）。",
-    "resubmit": "补正材料已全部上传后重新提交，受理期限重新起算。",
-    "accept": "受理后开始计算办结时限（第四十二条），可打印受理通知书。",
-    "request_correction": "勾选每一项需要补正的材料并写明理由：本轮只能告知一次，须一次性告知全部内容（第三十二条）。",
-    "reject_intake": "不属于本机关职权范围或依法不需取得行政许可的，出具不予受理通知书并告知救济途径。",
-    "start_review": "由您开始审查本件。",
-    "suspend": "听证、招标、拍卖、检验、检测、检疫、鉴定、专家评审的时间不计入办理时限，"
-    "并书面告知申请人（第四十五条）。",
-    "resume": "特别程序结束，恢复计时；办结期限顺延特别程序所用的工作日。",
-    "extend": "经本行政机关负责人批准可延长一次，并将延长期限的理由告知申请人（第四十二条）。"
-    "延期由审批人员在此直接决定，无需另行提交申请。",
-    "approve": "作出准予行政许可决定；应自决定之日起十个工作日内送达（第四十四条）。",
-    "deny": "不予许可须说明理由，并告知申请复议或提起诉讼的权利（第三十八条）。",
-    "deliver": "窗口领取、邮寄送达（须填写快递单号）或电子送达。",
-    "terminate": "申请人死亡、单位注销等情形终止办理，须写明理由。",
-}
 MATERIAL_STATUS = {
     "missing": ("未提交", "danger"), "not_provided": ("未提供（非必要）", ""), "uploaded": ("已上传", "ok"),
     "replaced": ("已更换", "ok"), "reused": ("复用", "info"), "correction_requested": ("待补正", "warn"),
 }  # fmt: skip
 INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png"}
-EVENT_LABELS = {**services.ACTION_LABELS, "create": "创建办件"}
 MAX_ID = 2**63 - 1
+READERS = (Role.SUPERVISOR,)  # read everything, change nothing in a case (DESIGN.md, Permissions)
 
 
 def _case_or_404(user: User, number: str) -> Application:
@@ -85,55 +48,47 @@ def _case_or_404(user: User, number: str) -> Application:
         raise Http404(exc.detail) from exc
 
 
-def extension_refused(case: Application) -> str:
-    """Why ``extend`` is not offered (art. 42: once, and only within the period), or ""."""
-    if case.extension_days:
-        return "本件已延期一次，不得再次延期（行政许可法第四十二条）。"
-    if case.decision_due and timezone.now() > case.decision_due:
-        return "办理期限已过，不能再延期；请尽快作出决定（行政许可法第四十二条）。"
-    return ""
+def offered_steps(user: User, case: Application) -> list[tuple[Step, str]]:
+    """The transitions ``user`` may perform on ``case`` from its state, in the table's order, each with
+    the reason it is refused right now ("" when it is not) — the service's own named rule, so the page
+    explains exactly what the service would answer. Conditions such as complete materials are the
+    service's to explain; a refused step is shown with its reason instead of a form."""
+    may_by_roles: dict[tuple, bool] = {}
+    offered = []
+    for step in workflow.STEPS:
+        if not can_proceed(getattr(case, step.name), check_conditions=False):
+            continue
+        if step.roles not in may_by_roles:  # staff steps depend only on the roles
+            try:
+                ensure_may(user, case, step)
+                may_by_roles[step.roles] = True
+            except NotPermitted:
+                may_by_roles[step.roles] = False
+        if may_by_roles[step.roles]:
+            refusal = step.why_refused(case)
+            if not refusal and step.name in ("approve", "deny"):
+                refusal = rules.separation_refused(case, user)
+            offered.append((step, refusal))
+    return offered
 
 
 def allowed_actions(user: User, case: Application) -> list[str]:
-    """Exactly the transitions ``user`` may perform on ``case`` now: the FSM allows it from this state
-    (conditions such as complete materials are the service's to explain) and ``ensure_may`` agrees."""
-    may_by_role: dict[str, bool] = {}
-    allowed = []
-    for action in ACTION_ORDER:
-        if not can_proceed(getattr(case, action), check_conditions=False):
-            continue
-        if action == "extend" and extension_refused(case):
-            continue
-        key = ACTION_ROLES.get(action, action)  # staff actions depend only on the role
-        if key not in may_by_role:
-            try:
-                ensure_may(user, case, action)
-                may_by_role[key] = True
-            except NotPermitted:
-                may_by_role[key] = False
-        if may_by_role[key]:
-            allowed.append(action)
-    return allowed
+    """The names of the transitions ``user`` can perform on ``case`` now."""
+    return [step.name for step, refusal in offered_steps(user, case) if not refusal]
 
 
-def build_form(action: str, case: Application, data=None) -> wf.ServiceForm:
-    form_class = ACTIONS[action][1]
-    kwargs = {"auto_id": f"{action}-%s"}
+def build_form(step: Step, case: Application, data=None) -> wf.ServiceForm:
+    form_class = step.form_class()
+    kwargs = {"auto_id": f"{step.name}-%s"}
     if form_class is wf.CorrectionForm:
         kwargs["requirements"] = case.item_version.materials.all()
     elif form_class is wf.ExtendForm:
         kwargs["joint"] = case.item_version.joint
     elif form_class is wf.DeliverForm:
         kwargs["initial"] = {"method": case.delivery_choice or Application.Delivery.WINDOW}
+    elif form_class is wf.RecommendForm:
+        kwargs["initial"] = {"recommendation": "approve"}
     return form_class(data, **kwargs)
-
-
-def may_upload(user: User, case: Application) -> bool:
-    """Mirrors ``services.upload_material``: the filer before submitting or after a correction notice,
-    a window clerk while a window-filed case waits for acceptance."""
-    own = user.pk in (case.owner_id, case.filed_by_id) and case.state in (State.DRAFT, State.CORRECTION_REQUESTED)
-    window = case.state == State.SUBMITTED and case.channel == Application.Channel.WINDOW and user.has_role(Role.CLERK)
-    return own or window
 
 
 def _party(case: Application, revealed: bool) -> list[tuple[str, str]]:
@@ -192,7 +147,7 @@ def _deadlines(case: Application, now) -> list[dict]:
 
 def _materials(case: Application, user: User, upload_errors: dict) -> list[dict]:
     current = {m.requirement_id: m for m in case.current_materials}
-    can_upload = may_upload(user, case)
+    can_upload = rules.may_upload(user, case)
     asked = None
     if case.state == State.CORRECTION_REQUESTED:
         notice = max(case.correction_notices.all(), key=lambda n: n.round, default=None)
@@ -217,7 +172,7 @@ def _timeline(case: Application) -> list[dict]:
     actor_ids = {e.actor_id for e in events if e.actor_id}
     actors = {u.pk: u for u in User.objects.filter(pk__in=actor_ids).only("username", "real_name")}
     return [
-        {"event": e, "label": EVENT_LABELS.get(e.action, e.action), "actor": actors.get(e.actor_id),
+        {"event": e, "label": workflow.label(e.action), "actor": actors.get(e.actor_id),
          "role": Role(e.actor_role).label if e.actor_role in Role.values else e.actor_role,
          "from": State(e.from_state).label if e.from_state in State.values else e.from_state,
          "to": State(e.to_state).label if e.to_state in State.values else e.to_state}
@@ -232,10 +187,8 @@ def _fees(user: User, case: Application) -> dict | None:
         return None
     summary = fee_services.summary(case)
     lines = list(AssessmentLine.objects.filter(assessment__application_id=case.pk)) if summary["payment_code"] else []
-    may_assess = (
-        summary["status"] != "paid" and case.state in fee_services.ASSESSABLE_STATES and case.decision != "denied"
-        and fee_services.may_assess(user, case)
-    )  # fmt: skip
+    assessment = getattr(case, "fee_assessment", None)  # joined by selectors.case_detail
+    may_assess = not fee_services.assessment_refused(case, assessment) and fee_services.may_assess(user, case)
     return {**summary, "lines": lines, "assess_url": reverse("fees:assess", args=[case.number]) if may_assess else None}
 
 
@@ -244,11 +197,16 @@ def render_case(request, case: Application, *, status: int = 200, bound=None, op
     user, now = request.user, timezone.now()
     upload_errors = upload_errors or {}
     timeline = _timeline(case)
-    actions = []
-    for action in allowed_actions(user, case):
-        form = bound if bound is not None and open_action == action else build_form(action, case)
-        actions.append({"name": action, "label": services.ACTION_LABELS[action], "form": form,
-                        "open": action == open_action, "danger": action in DANGER, "hint": HINTS[action]})  # fmt: skip
+    actions, refused = [], []
+    for step, refusal in offered_steps(user, case):
+        label = step.label_for(case.item.type)
+        if refusal:
+            refused.append({"name": step.name, "label": label, "reason": refusal})
+            continue
+        form = bound if bound is not None and open_action == step.name else build_form(step, case)
+        actions.append({"name": step.name, "label": label, "form": form, "open": step.name == open_action,
+                        "danger": step.confirm,
+                        "hint": step.hint, "law": step.law})  # fmt: skip
     fields = {f.name: f for f in case.item_version.fields.all()}
     materials = _materials(case, user, upload_errors)
     context = {
@@ -264,13 +222,14 @@ def render_case(request, case: Application, *, status: int = 200, bound=None, op
         "timeline": timeline,
         "seen": max((row["event"].pk for row in timeline), default=0),
         "notices": [
-            {"kind": kind, "title": title, "url": reverse("approvals:notice", args=[case.number, kind])}
-            for kind, title in notices.TITLES.items()
-            if notices.occurrence(case, kind)
+            {**row, "url": reverse("approvals:notice", args=[case.number, row["kind"]])}
+            for row in notices.issued_notices(case)
         ],
         "correction_notices": list(case.correction_notices.all()),
         "suspensions": list(case.suspensions.all()),
         "actions": actions,
+        "refused": refused,
+        "read_only": not user.role_names & set(DEPARTMENT_ROLES),  # a supervisor reads, never acts
         "upload_form": wf.MaterialUploadForm(auto_id="upload-%s"),
         "evaluation": getattr(case, "evaluation", None),  # 好差评; joined by selectors.case_detail
         "fees": _fees(user, case),
@@ -281,14 +240,14 @@ def render_case(request, case: Application, *, status: int = 200, bound=None, op
 
 
 @never_cache
-@staff_only(hidden=True)
+@staff_only(hidden=True, readers=READERS)
 @require_GET
 def case_page(request, number: str):
     return render_case(request, _case_or_404(request.user, number))
 
 
 @never_cache
-@staff_only(hidden=True)
+@staff_only(hidden=True, readers=READERS)
 @require_POST
 def reveal(request, number: str):
     """显示完整信息: the full identity number and phone for this page view only, and it is audited."""
@@ -297,7 +256,7 @@ def reveal(request, number: str):
     return render_case(request, case, revealed=True)
 
 
-@staff_only(hidden=True)
+@staff_only(hidden=True, readers=READERS)
 @require_GET
 def material(request, number: str, material_id: int):
     """The uploaded file, for users in scope only: inline for PDF and images with the stored (sniffed)
@@ -362,7 +321,7 @@ def _failure_message(case: Application, user: User, exc: DomainError, seen) -> s
     if latest is not None and seen is not None and latest.pk > seen and latest.actor_id != user.pk:
         who = f"{latest.actor}" if latest.actor else "他人"
         when = timezone.localtime(latest.at).strftime("%H:%M")
-        what = EVENT_LABELS.get(latest.action, latest.action)
+        what = workflow.label(latest.action)
         return f"办件已被他人处理：{who} 已于 {when} {what}。页面已刷新为最新状态，请核对后再操作。（{exc.detail}）"
     if "已被他人处理" in exc.detail:
         return exc.detail
@@ -374,26 +333,25 @@ def _failure_message(case: Application, user: User, exc: DomainError, seen) -> s
 @require_http_methods(["GET", "POST"])
 def act(request, number: str, action: str):
     """GET: the case page with this action's form open. POST: the service, then back to the case (PRG)."""
-    if action not in ACTIONS:
+    step = workflow.step(action)
+    if step is None:
         raise Http404("没有这个办理操作。")
     case = _case_or_404(request.user, number)
     if request.method == "GET":
         return render_case(request, case, open_action=action)
-    if action not in allowed_actions(request.user, case):
+    offered = dict(offered_steps(request.user, case))
+    if offered.get(step, "x"):
         # The page that offered this button is out of date (or never offered it): say so before asking
-        # for anything more; the service would refuse the same way.
-        refused = Conflict(
-            (action == "extend" and extension_refused(case))
-            or f"办件当前状态为“{case.get_state_display()}”，您不能执行“{services.ACTION_LABELS[action]}”。"
-        )
+        # for anything more, in the words of the rule the service would apply.
+        label = step.label_for(case.item.type)
+        refused = Conflict(offered.get(step) or f"办件当前状态为“{case.get_state_display()}”，您不能执行“{label}”。")
         messages.error(request, _failure_message(case, request.user, refused, request.POST.get("seen")))
         return redirect("approvals:work_case", number=case.number)
-    form = build_form(action, case, data=request.POST)
+    form = build_form(step, case, data=request.POST)
     if not form.is_valid():
         return render_case(request, case, status=400, bound=form, open_action=action)
-    service = ACTIONS[action][0]
     try:
-        service(case_id=case.pk, by=request.user, ip=audit.client_ip(request), **form.service_kwargs())
+        step.perform()(case_id=case.pk, by=request.user, ip=audit.client_ip(request), **form.service_kwargs())
     except ValidationError as exc:
         form.apply_service_errors(exc)
         return render_case(request, case, status=400, bound=form, open_action=action)
@@ -402,5 +360,5 @@ def act(request, number: str, action: str):
     except DomainError as exc:
         messages.error(request, _failure_message(case, request.user, exc, request.POST.get("seen")))
         return redirect("approvals:work_case", number=case.number)
-    messages.success(request, f"已{services.ACTION_LABELS[action]}：{case.number}。")
+    messages.success(request, f"已{step.label_for(case.item.type)}：{case.number}。")
     return redirect("approvals:work_case", number=case.number)

@@ -27,6 +27,7 @@ from stdnum import luhn
 
 from catalog.models import FeeStandard
 from catalog.templatetags.catalog_tags import yuan
+from fees import signals
 from fees.models import Assessment, AssessmentLine, Payment, PaymentAnomaly, ReceiptSequence
 from hall import audit
 from hall.errors import Conflict, DomainError, OutsideScope
@@ -35,7 +36,7 @@ from hall.notify import notify
 from hall.roles import Role
 
 # Case states (approvals.models.State values) in which fees may be assessed: accepted and not yet delivered.
-ASSESSABLE_STATES = {"accepted", "under_review", "suspended", "decided"}
+ASSESSABLE_STATES = {"accepted", "under_review", "suspended", "awaiting_decision", "decided"}
 ASSESSORS = (Role.CLERK, Role.REVIEWER, Role.CASHIER)
 MAX_QUANTITY = 99
 MAX_RULE_AMOUNT_FEN = 100_000_000  # 100 万元: a typo guard for rule-based amounts
@@ -161,23 +162,31 @@ def _clean_lines(case, lines) -> list[AssessmentLine]:
     return cleaned
 
 
+def assessment_refused(case, assessment: Assessment | None) -> str:
+    """Why the assessment cannot be made or corrected now ("" when it can): the service refuses with
+    these words and the pages show them instead of the form."""
+    if not case.item_version.charges_fees:
+        return "本事项不收费（行政许可法第五十八条）。"
+    if case.decision == "denied":
+        return "已作出不予决定的办件不收费。"
+    if case.state not in ASSESSABLE_STATES:
+        return f"办件当前状态为“{case.get_state_display()}”，不能核定收费：受理后、送达前方可核定。"
+    if assessment is not None and assessment.paid_fen:
+        return "已缴费，不能再更改核定金额。"
+    return ""
+
+
 def assess_fees(*, case_id: int, by: User, lines: list[dict], ip=None) -> Assessment:
     """核定收费: the department's clerk, reviewer or cashier lists the published standards that apply.
     Until something is paid the assessment may be corrected (it is replaced, with the same 缴款码);
     the applicant is told once, with the amount and the way to pay."""
     with transaction.atomic():
         case = _locked_case(case_id, by)
-        if case.state not in ASSESSABLE_STATES:
-            raise Conflict(f"办件当前状态为“{case.get_state_display()}”，不能核定收费。")
-        if case.decision == "denied":
-            raise Conflict("不予许可的办件不收费。")
-        if not case.item_version.charges_fees:
-            raise Conflict("本事项不收费（行政许可法第五十八条）。")
+        assessment = Assessment.objects.select_for_update().filter(application=case).first()
+        if refusal := assessment_refused(case, assessment):
+            raise Conflict(refusal)
         cleaned = _clean_lines(case, lines)
         total = sum(line.amount_fen for line in cleaned)
-        assessment = Assessment.objects.select_for_update().filter(application=case).first()
-        if assessment is not None and assessment.paid_fen:
-            raise Conflict("已缴费，不能再更改核定金额。")
         if assessment is None:
             assessment = _create_assessment(case, by, total)
         else:
@@ -188,6 +197,7 @@ def assess_fees(*, case_id: int, by: User, lines: list[dict], ip=None) -> Assess
         for line in cleaned:
             line.assessment = assessment
         AssessmentLine.objects.bulk_create(cleaned)
+        signals.assessed.send(sender=Assessment, application=case, at=assessment.assessed_at)
         audit.record("fees.assess", case.number, actor=by, ip=ip, due_fen=total,
                      lines=[{"standard_id": x.standard_id, "quantity": x.quantity, "amount_fen": x.amount_fen}
                             for x in cleaned])  # fmt: skip
@@ -234,6 +244,7 @@ def _book(assessment: Assessment, *, amount_fen: int, channel: str, transaction_
     assessment.status, assessment.paid_at = Assessment.Status.PAID, paid_at
     assessment.save(update_fields=["paid_fen", "status", "paid_at"])
     case = assessment.application
+    signals.paid.send(sender=Payment, application=case, at=paid_at)
     audit.record("fees.pay", case.number, actor=by, ip=ip, amount_fen=amount_fen, channel=channel,
                  transaction_id=transaction_id, receipt=payment.receipt_number)  # fmt: skip
     notify(case.owner, kind="fees_paid", title=f"缴费成功：{case.number} 已缴 {yuan(amount_fen)} 元",

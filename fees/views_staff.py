@@ -40,25 +40,12 @@ CASHIER_ROLES = (Role.CASHIER,)
 # --- 核定收费 ---------------------------------------------------------------------------------------------
 
 
-def why_not_assessable(case, assessment: Assessment | None) -> str | None:
-    """Why the assessment cannot be made or corrected now (the service refuses the same cases)."""
-    if not case.item_version.charges_fees:
-        return "本事项不收费（行政许可法第五十八条）。"
-    if case.decision == "denied":
-        return "不予许可的办件不收费。"
-    if case.state not in services.ASSESSABLE_STATES:
-        return f"办件当前状态为“{case.get_state_display()}”，不能核定收费：受理后、送达前方可核定。"
-    if assessment is not None and assessment.paid_fen:
-        return "已缴费，不能再更改核定金额。"
-    return None
-
-
 def _assess_page(request, case, assessment, form, *, status: int = 200):
     context = {
         "case": case,
         "assessment": assessment,
         "lines": list(assessment.lines.all()) if assessment else [],
-        "blocked": why_not_assessable(case, assessment),
+        "blocked": services.assessment_refused(case, assessment),
         "form": form,
         "rows": form.rows() if form is not None else [],
         "work_case_url": reverse("approvals:work_case", args=[case.number]),
@@ -79,7 +66,7 @@ def assess(request, number: str):
         raise Http404("没有这个办件。")
     assessment = selectors.assessment_of(case)
     standards = case.item_version.fees.all()
-    blocked = why_not_assessable(case, assessment)
+    blocked = services.assessment_refused(case, assessment)
     if request.method == "GET":
         form = None if blocked else AssessForm(standards=standards, assessment=assessment, auto_id="fee-%s")
         return _assess_page(request, case, assessment, form)

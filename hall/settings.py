@@ -34,6 +34,8 @@ SECRET_KEY = _secret_key()
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The hall's public address, printed on every notice (its verification URL and QR code).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -157,6 +159,7 @@ CELERY_BEAT_SCHEDULE = {
     "beat-heartbeat": {"task": "hall.tasks.beat_heartbeat", "schedule": BEAT_INTERVAL_SECONDS},
     "scan-deadlines": {"task": "supervision.tasks.scan_deadlines_task", "schedule": SCAN_INTERVAL_SECONDS},
     "resend-notifications": {"task": "hall.tasks.resend_pending_notifications", "schedule": 600},
+    "render-pending-notices": {"task": "approvals.tasks.render_pending_notices", "schedule": 300},
 }
 
 # --- Auth, sessions, login throttling ------------------------------------------------------------

@@ -43,6 +43,7 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("items/", include("catalog.urls")),
     path("fees/", include("fees.urls")),
+    path("supervision/", include("supervision.urls")),
     path("", include("approvals.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("healthz/live", health.live, name="healthz-live"),

@@ -18,7 +18,7 @@ The rules (行政许可法; docs/supervision.md):
   owed and not sent, so the case now counts as accepted from the day of receipt (art. 32). The
   round number does not matter: every receipt (submit, resubmit) restarts the 5 days and any
   notice sent in time moves the case to ``correction_requested``;
-- ``decision`` yellow — accepted or under review, in the last fifth of the period
+- ``decision`` yellow — accepted, under review or awaiting the decision, in the last fifth of the period
   (``decision_yellow_at`` ≤ at ≤ ``decision_due``); red — past ``decision_due`` (arts. 42, 82);
 - ``delivery`` red — decided, approved, not delivered after ``delivery_due`` (art. 44).
 
@@ -36,6 +36,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from approvals.models import Application, Material, State
+from approvals.workflow import DECISION_CLOCK_STATES
 from catalog.models import MaterialRequirement
 from supervision.models import Warning
 
@@ -72,7 +73,7 @@ def _in(states) -> str:
     return "(" + ", ".join(f"'{s}'" for s in states) + ")"  # enum values, not user input
 
 
-DECISION_STATES = _in([State.ACCEPTED, State.UNDER_REVIEW])
+DECISION_STATES = _in(DECISION_CLOCK_STATES)  # approvals.workflow: where the decision period runs
 INCOMPLETE = (
     "EXISTS (SELECT 1 FROM {requirement} r WHERE r.version_id = a.item_version_id AND r.required"
     " AND NOT EXISTS (SELECT 1 FROM {material} m WHERE m.application_id = a.id"

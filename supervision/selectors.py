@@ -1,18 +1,22 @@
-"""Read queries of the e-monitoring API and (later) its dashboard: a constant number of statements
-whatever the number of cases, warnings or events."""
+"""Read queries of the e-monitoring API and its dashboard: a constant number of statements whatever
+the number of cases, warnings or events."""
 
+import re
 from collections import defaultdict
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet
 
-from approvals.models import OPEN_STATES, Application, Event, State
-from hall.models import Department
+from approvals.models import OPEN_STATES, Application, Event
+from approvals.selectors import overdue_q
+from hall.models import Department, Heartbeat
 from supervision.models import Warning
 
 WARNING_KEYS = [(Warning.Kind.ACCEPT, Warning.Level.RED), (Warning.Kind.CORRECTION_NOTICE, Warning.Level.RED),
                 (Warning.Kind.DECISION, Warning.Level.YELLOW), (Warning.Kind.DECISION, Warning.Level.RED),
                 (Warning.Kind.DELIVERY, Warning.Level.RED)]  # fmt: skip
+SCAN_HEARTBEAT = "scan_deadlines"  # recorded by supervision.tasks.scan_deadlines_task
 
 
 def warning_list(*, kind: str = "", level: str = "", department: str = "", open: str = "true") -> QuerySet[Warning]:
@@ -32,14 +36,68 @@ def warning_list(*, kind: str = "", level: str = "", department: str = "", open:
     return warnings.order_by("-raised_at", "-id")
 
 
-def overdue_q(now: datetime) -> Q:
-    """The case's running legal period has passed (the same rules as the red warnings; a suspended
-    case's clock stands still, art. 45)."""
-    return (
-        Q(state=State.SUBMITTED, accept_due__lt=now)
-        | Q(state__in=[State.ACCEPTED, State.UNDER_REVIEW], decision_due__lt=now)
-        | Q(state=State.DECIDED, decision=Application.Decision.APPROVED, delivery_due__lt=now)
+# --- "next page" paging of the warning list, newest first (the dashboard) ------------------------
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_WARNING_CURSOR = re.compile(r"(\d{1,18})_(\d{1,18})")
+
+
+def warning_cursor(warning: Warning) -> str:
+    """Where a page stops: ``<raised_at in µs since 1970>_<id>`` (exact, no float)."""
+    return f"{(warning.raised_at - _EPOCH) // _MICROSECOND}_{warning.pk}"
+
+
+def parse_warning_cursor(token: str) -> tuple[datetime, int] | None:
+    match = _WARNING_CURSOR.fullmatch(token or "")
+    if not match:
+        return None
+    try:
+        return _EPOCH + int(match[1]) * _MICROSECOND, int(match[2])
+    except OverflowError:
+        return None
+
+
+@dataclass
+class WarningPage:
+    rows: list
+    next_cursor: str = ""  # older warnings follow (``?before=``)
+    previous_cursor: str = ""  # newer warnings precede (``?after=``)
+
+
+def warning_page(warnings: QuerySet[Warning], *, size: int, before=None, after=None) -> WarningPage:
+    """One page of ``warnings`` by ``(-raised_at, -id)`` from a parsed cursor: no ``COUNT``, no
+    ``OFFSET``, one query of ``size + 1`` rows along the open-warnings index whatever the depth.
+
+    ``before``: the older warnings following a row; ``after``: the newer ones preceding it (read
+    oldest first, then reversed). A page past either end is empty (its warnings were resolved)."""
+    if after is not None:
+        at, pk = after
+        page = warnings.filter(raised_at__gte=at).filter(Q(raised_at__gt=at) | Q(pk__gt=pk))
+        page = page.order_by("raised_at", "id")
+    elif before is not None:
+        at, pk = before
+        page = warnings.filter(raised_at__lte=at).filter(Q(raised_at__lt=at) | Q(pk__lt=pk))
+        page = page.order_by("-raised_at", "-id")
+    else:
+        page = warnings.order_by("-raised_at", "-id")
+    rows = list(page[: size + 1])
+    more, rows = len(rows) > size, rows[:size]
+    if after is not None:
+        rows.reverse()
+        has_previous, has_next = more, True
+    else:
+        has_previous, has_next = before is not None, more
+    return WarningPage(
+        rows=rows,
+        next_cursor=warning_cursor(rows[-1]) if has_next and rows else "",
+        previous_cursor=warning_cursor(rows[0]) if has_previous and rows else "",
     )
+
+
+def last_scan():
+    """When the beat task last ran the scan (its ``scan_deadlines`` heartbeat), or None."""
+    return Heartbeat.objects.filter(name=SCAN_HEARTBEAT).values_list("at", flat=True).first()
 
 
 def summary(now: datetime) -> dict:
@@ -48,7 +106,7 @@ def summary(now: datetime) -> dict:
     cases = (
         Application.objects.filter(state__in=OPEN_STATES)
         .values("department_id", "state")
-        .annotate(n=Count("id"), overdue=Count("id", filter=overdue_q(now)))
+        .annotate(n=Count("id"), overdue=Count("id", filter=overdue_q(now)))  # the one definition
         .order_by()
     )
     warnings = (

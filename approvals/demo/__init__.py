@@ -51,14 +51,18 @@ SCENARIOS = [
     (["submit", "accept", "start_review", "suspend"], 4, "applicant"),
     (["submit", "accept", "start_review", "suspend", "resume"], 7, "applicant2"),
     (["submit", "accept", "start_review", "extend"], 8, "applicant"),
-    (["submit", "accept", "start_review", "approve"], 5, "applicant"),
-    (["submit", "accept", "start_review", "approve"], 16, "applicant2"),  # delivery overdue (art. 44)
-    (["submit", "accept", "start_review", "deny"], 6, "agent"),
-    (["submit", "accept", "start_review", "approve", "deliver"], 10, "applicant"),
-    (["submit", "accept", "start_review", "approve", "deliver", "rate_good"], 14, "applicant2"),  # 好差评
-    (["submit", "accept", "start_review", "approve", "deliver", "rate_bad"], 20, "applicant"),  # 差评整改
-    (["submit", "request_correction", "resubmit", "accept", "start_review", "approve", "deliver"], 25, "agent"),
-    (["submit", "accept", "start_review", "suspend", "resume", "approve", "deliver"], 30, "applicant2"),
+    (["submit", "accept", "start_review", "recommend"], 4, "applicant2"),  # 待决定: the approver's queue
+    (["submit", "accept", "start_review", "recommend_deny"], 7, "agent"),  # 待决定, recommended denial
+    (["submit", "accept", "start_review", "recommend", "return_for_review"], 6, "applicant"),  # 退回审查
+    (["submit", "accept", "start_review", "recommend", "approve"], 5, "applicant"),
+    (["submit", "accept", "start_review", "recommend", "approve"], 16, "applicant2"),  # delivery overdue (art. 44)
+    (["submit", "accept", "start_review", "recommend_deny", "deny"], 6, "agent"),
+    (["submit", "accept", "start_review", "recommend", "approve", "deliver"], 10, "applicant"),
+    (["submit", "accept", "start_review", "recommend", "approve", "deliver", "rate_good"], 14, "applicant2"),  # 好差评
+    (["submit", "accept", "start_review", "recommend", "approve", "deliver", "rate_bad"], 20, "applicant"),  # 差评整改
+    (["submit", "request_correction", "resubmit", "accept", "start_review", "recommend", "approve", "deliver"], 25,
+     "agent"),
+    (["submit", "accept", "start_review", "suspend", "resume", "recommend", "approve", "deliver"], 30, "applicant2"),
     (["submit", "reject_intake"], 6, "applicant"), (["submit", "reject_intake"], 11, "applicant2"),
     (["withdraw"], 2, "applicant"), (["submit", "accept", "withdraw"], 5, "applicant2"),
     (["submit", "accept", "start_review", "terminate"], 9, "applicant"),
@@ -67,9 +71,9 @@ SCENARIOS = [
 # collected at the cashier's window and delivered.
 FEE_SCENARIOS = [
     (["submit", "accept", "start_review", "assess"], 3, "applicant"),
-    (["submit", "accept", "start_review", "assess", "approve"], 6, "applicant2"),
-    (["submit", "accept", "start_review", "assess", "pay", "approve"], 7, "applicant"),
-    (["submit", "accept", "start_review", "assess", "approve", "collect", "deliver"], 12, "applicant2"),
+    (["submit", "accept", "start_review", "assess", "recommend", "approve"], 6, "applicant2"),
+    (["submit", "accept", "start_review", "assess", "pay", "recommend", "approve"], 7, "applicant"),
+    (["submit", "accept", "start_review", "assess", "recommend", "approve", "collect", "deliver"], 12, "applicant2"),
 ]
 # Cases of the market-regulation department, whose demo staff is only a window clerk (clerk2).
 SCJGJ_SCENARIOS = [
@@ -152,7 +156,17 @@ def _act(action, pk, people, owner, version, pdf) -> Application:
         ),
         "resume": lambda: services.resume_review(case_id=pk, by=reviewer),
         "extend": lambda: services.extend_deadline(case_id=pk, by=approver, days=5, reason="需现场核查相邻权利人意见"),
-        "approve": lambda: services.approve_application(case_id=pk, by=approver, reason="经审查符合法定条件"),
+        "recommend": lambda: services.recommend_decision(
+            case_id=pk, by=reviewer, recommendation="approve",
+            opinion="申请材料齐全，经核查符合用地规划条件和法定标准，建议准予。",
+        ),
+        "recommend_deny": lambda: services.recommend_decision(
+            case_id=pk, by=reviewer, recommendation="deny", opinion="申请用途与控制性详细规划不符，建议不予。"
+        ),
+        "return_for_review": lambda: services.return_for_review(
+            case_id=pk, by=approver, reason="请补充现场核查记录和相邻权利人意见后重新提出审查意见"
+        ),
+        "approve": lambda: services.approve_application(case_id=pk, by=approver, reason="同意审查意见，准予"),
         "deny": lambda: services.deny_application(case_id=pk, by=approver, reason="申请用途与规划不符"),
         "deliver": lambda: services.deliver_result(
             case_id=pk, by=clerk, method="express", tracking_number="SF1234567890"

@@ -17,7 +17,7 @@ from django.db import transaction
 
 import catalog.demo
 import hall.demo
-from approvals import services
+from approvals import services, workflow
 from approvals.models import Application, State
 from catalog import services as catalog_services
 from catalog.models import Item, ItemVersion
@@ -176,8 +176,9 @@ PATHS = {
     State.TERMINATED: ["submit", "accept", "terminate"],
     State.UNDER_REVIEW: ["submit", "accept", "start_review"],
     State.SUSPENDED: ["submit", "accept", "start_review", "suspend"],
-    State.DECIDED: ["submit", "accept", "start_review", "approve"],
-    State.DELIVERED: ["submit", "accept", "start_review", "approve", "deliver"],
+    State.AWAITING_DECISION: ["submit", "accept", "start_review", "recommend"],
+    State.DECIDED: ["submit", "accept", "start_review", "recommend", "approve"],
+    State.DELIVERED: ["submit", "accept", "start_review", "recommend", "approve", "deliver"],
 }
 
 
@@ -189,13 +190,9 @@ def case_in(state: str, people) -> Application:
     return case
 
 
-# Who performs each action (DESIGN.md, API: "who acts"); the applicant's actions are the owner's.
-ACTORS = {
-    "submit": "applicant", "resubmit": "applicant", "withdraw": "applicant",
-    "accept": "clerk", "request_correction": "clerk", "reject_intake": "clerk", "deliver": "clerk",
-    "start_review": "reviewer", "suspend": "reviewer", "resume": "reviewer",
-    "approve": "approver", "deny": "approver", "extend": "approver", "terminate": "approver",
-}  # fmt: skip
+# Who performs each action: the demo user of the step's first role (approvals.workflow); the filer's
+# actions are the demo applicant's, the owner of the cases built here.
+ACTORS = {step.name: "applicant" if step.by_filer else step.roles[0] for step in workflow.STEPS}
 
 
 def act(action: str, case: Application, people, *, by: User | None = None, ip: str | None = None) -> Application:
@@ -218,11 +215,24 @@ def act(action: str, case: Application, people, *, by: User | None = None, ip: s
         ),
         "resume": lambda: services.resume_review(case_id=case_id, by=by, ip=ip),
         "extend": lambda: services.extend_deadline(case_id=case_id, by=by, days=5, reason="现场核查", ip=ip),
+        "recommend": lambda: services.recommend_decision(
+            case_id=case_id, by=by, recommendation="approve", opinion="材料齐全，符合法定条件，建议准予", ip=ip
+        ),
+        "return_for_review": lambda: services.return_for_review(
+            case_id=case_id, by=by, reason="请补充现场核查记录", ip=ip
+        ),
         "approve": lambda: services.approve_application(case_id=case_id, by=by, reason="符合条件", ip=ip),
         "deny": lambda: services.deny_application(case_id=case_id, by=by, reason="不符合规划", ip=ip),
         "terminate": lambda: services.terminate_application(case_id=case_id, by=by, reason="申请单位已注销", ip=ip),
     }
     return calls[action]()
+
+
+def recommended(case: Application, people, recommendation: str = "approve") -> Application:
+    """The reviewer's recommendation on a case under review, so the approver can decide (审查 → 决定)."""
+    return services.recommend_decision(
+        case_id=case.pk, by=people.reviewer, recommendation=recommendation, opinion="经审查，提出审查意见"
+    )
 
 
 def reload(case: Application) -> Application:

@@ -11,8 +11,9 @@ from django.utils import timezone
 from rest_framework.throttling import ScopedRateThrottle
 
 from approvals import services
-from approvals.api import TRANSITIONS
 from approvals.models import Application, Event, IdempotencyKey
+from approvals.workflow import BY_NAME as TRANSITIONS
+from approvals.workflow import decision_terms
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("api_media")]
 
@@ -180,6 +181,10 @@ def test_the_full_happy_path_through_the_api(api_as, api_case):
     assert resumed["state"] == "under_review" and resumed["suspensions"][0]["ended_at"]
     extended = transition(approver, case, "extend", {"days": 5, "reason": "需现场核查"}).json()
     assert extended["extension_days"] == 5 and extended["decision_due"] > resumed["decision_due"]
+    body = {"recommendation": "approve", "opinion": "材料齐全，符合法定条件"}
+    recommended = transition(reviewer, case, "recommend", body).json()
+    assert recommended["state"] == "awaiting_decision"
+    assert recommended["recommendation"]["recommendation"] == "approve"
     decided = transition(approver, case, "approve", {"reason": "符合法定条件"}).json()
     assert (decided["state"], decided["decision"]) == ("decided", "approved") and decided["delivery_due"]
     delivered = transition(clerk, case, "deliver", {"method": "express", "tracking_number": "SF1234567890"})
@@ -188,8 +193,8 @@ def test_the_full_happy_path_through_the_api(api_as, api_case):
     assert body["state"] == "delivered" and body["delivered_at"] and body["delivery_method"] == "express"
     assert [(e["action"], e["to_state"]) for e in body["timeline"]] == [
         ("create", "draft"), ("submit", "submitted"), ("accept", "accepted"), ("start_review", "under_review"),
-        ("suspend", "suspended"), ("resume", "under_review"), ("extend", "under_review"), ("approve", "decided"),
-        ("deliver", "delivered"),
+        ("suspend", "suspended"), ("resume", "under_review"), ("extend", "under_review"),
+        ("recommend", "awaiting_decision"), ("approve", "decided"), ("deliver", "delivered"),
     ]  # fmt: skip
     assert [e["actor_role"] for e in body["timeline"]][1:4] == ["applicant", "clerk", "reviewer"]
     assert body["timeline"][4]["reason"] == "组织专家评审"
@@ -212,6 +217,36 @@ def test_a_correction_notice_lists_items_and_the_applicant_resubmits(api_as, api
     upload = {"requirement_id": requirement.pk, "file": api_pdf()}
     assert applicant.post(f"{URL}/{case.number}/materials", upload, format="multipart").status_code == 201
     assert transition(applicant, case, "resubmit").json()["state"] == "submitted"
+
+
+def test_three_opinions_recommend_return_and_decide(api_as, api_case):
+    """审查 → 决定: approving before a recommendation is 409 in Chinese; the approver can send the
+    recommendation back; the decision follows the second one; the recommendation is in the case shape."""
+    case = api_case(submit=True)
+    reviewer, approver, applicant = api_as("reviewer"), api_as("approver"), api_as("applicant")
+    transition(api_as("clerk"), case, "accept")
+    transition(reviewer, case, "start_review")
+    refused = error(transition(approver, case, "approve", {"reason": "同意"}), 409, "transition_not_allowed")
+    approve_label = decision_terms(case.item.type).approve_label  # 准予许可 only for 行政许可 items
+    assert refused["detail"] == f"办件当前状态为“审查中”，不能执行“{approve_label}”。"
+    assert "opinion" in error(transition(reviewer, case, "recommend", {"recommendation": "approve"}), 400)["fields"]
+    assert "recommendation" in error(transition(reviewer, case, "recommend", {"recommendation": "maybe"}), 400)[
+        "fields"
+    ]
+    error(transition(approver, case, "recommend", {"recommendation": "approve", "opinion": "好"}), 403)
+    body = {"recommendation": "deny", "opinion": "用途与规划不符"}
+    assert transition(reviewer, case, "recommend", body).json()["state"] == "awaiting_decision"
+    assert applicant.get(f"{URL}/{case.number}").json()["recommendation"] is None  # internal until decided
+    assert "reason" in error(transition(approver, case, "return_for_review", {}), 400)["fields"]
+    returned = transition(approver, case, "return_for_review", {"reason": "请补充现场核查"}).json()
+    assert returned["state"] == "under_review" and returned["recommendation"] is None
+    transition(reviewer, case, "recommend", {"recommendation": "approve", "opinion": "核查后用途相符"})
+    decided = transition(approver, case, "approve", {}).json()
+    assert decided["state"] == "decided" and decided["decision_name"] == approve_label
+    shown = applicant.get(f"{URL}/{case.number}").json()["recommendation"]
+    assert shown["recommendation"] == "approve" and shown["opinion"] == "核查后用途相符"
+    actions = [e["action"] for e in decided["timeline"]]
+    assert actions[-4:] == ["recommend", "return_for_review", "recommend", "approve"]
 
 
 def test_illegal_unknown_and_badly_typed_transitions(api_as, api_case):
@@ -322,14 +357,16 @@ def test_applicants_list_their_own_cases_and_clerks_their_department_queue(api_a
     error(api_as("clerk").get(URL, {"cursor": "garbage"}), 404)
 
 
-def test_the_overdue_filter_lists_cases_past_their_decision_due(api_as, api_case, api_users):
-    late, on_time = api_case(submit=True), api_case(submit=True)
+def test_the_overdue_filter_lists_cases_past_their_running_period(api_as, api_case, api_users):
+    late, unanswered = api_case(submit=True), api_case(submit=True)
     services.accept_application(case_id=late.pk, by=api_users["clerk"])
     with time_machine.travel(timezone.now() + timedelta(days=120)):
+        on_time = api_case(submit=True)  # received today: acceptance is due in 5 working days
         rows = api_as("clerk").get(URL, {"overdue": "true"}).json()["results"]
-        assert [(r["number"], r["overdue"]) for r in rows] == [(late.number, True)]
+        # the decision period of one, the acceptance period (art. 32) of the other
+        assert {(r["number"], r["overdue"]) for r in rows} == {(late.number, True), (unanswered.number, True)}
         all_rows = {r["number"]: r["overdue"] for r in api_as("clerk").get(URL).json()["results"]}
-        assert all_rows == {late.number: True, on_time.number: False}
+        assert all_rows == {late.number: True, unanswered.number: True, on_time.number: False}
 
 
 @pytest.mark.parametrize("username", ["applicant", "clerk", "supervisor"])

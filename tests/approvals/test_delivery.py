@@ -121,7 +121,7 @@ def test_portal_refuses_after_delivery_and_hides_the_case_from_others(people):
 def test_clerk_delivery_form_starts_from_the_choice(people):
     case = case_in("under_review", people)
     services.choose_delivery(case_id=case.pk, by=people.applicant, method="electronic")
-    case = act("approve", case, people)
+    case = act("approve", act("recommend", case, people), people)
     page = client_for(people.clerk).get(reverse("approvals:work_case", args=[case.number])).content.decode()
     assert "申请人选择" in page
     assert re.search(r'name="method" value="electronic"[^>]*checked', page)

@@ -15,15 +15,16 @@ from tests.approvals.helpers import ACTORS, act, at, frozen
 REASONS = {
     "withdraw": "不办了", "request_correction": "材料不全", "reject_intake": "不属于本机关职权范围",
     "suspend": "需专家评审", "extend": "现场核查", "approve": "符合条件", "deny": "不符合规划",
+    "recommend": "材料齐全，符合法定条件，建议准予", "return_for_review": "请补充现场核查记录",
     "terminate": "申请单位已注销",
 }  # fmt: skip
 JOURNEYS = [
-    ["submit", "request_correction", "resubmit", "accept", "start_review", "suspend", "resume", "extend", "approve",
-     "deliver"],
+    ["submit", "request_correction", "resubmit", "accept", "start_review", "suspend", "resume", "extend", "recommend",
+     "approve", "deliver"],
     ["submit", "reject_intake"],
     ["withdraw"],
     ["submit", "accept", "terminate"],
-    ["submit", "accept", "start_review", "deny"],
+    ["submit", "accept", "start_review", "recommend", "deny"],
 ]  # fmt: skip
 
 

@@ -203,6 +203,7 @@ def test_art44_the_result_is_due_ten_working_days_after_the_decision(people):
     """Art. 44: the licence is issued or delivered within 10 working days of the decision."""
     case = under_review_from_september_30(people)
     with frozen(at(2026, 10, 30, 15)):
+        helpers.recommended(case, people)
         case = services.approve_application(case_id=case.pk, by=people.approver, reason="符合法定条件")
     assert case.decided_at == at(2026, 10, 30, 15)
     assert case.delivery_due == end_of(2026, 11, 13)
@@ -212,9 +213,10 @@ def test_art38_a_denial_states_its_reasons_and_the_right_to_review_or_sue(people
     """Art. 38: a denial gives reasons and tells the applicant of reconsideration and litigation."""
     case = under_review_from_september_30(people)
     with frozen(at(2026, 10, 12, 10)):
+        helpers.recommended(case, people, "deny")
         with pytest.raises(ValidationError, match="第三十八条"):
             services.deny_application(case_id=case.pk, by=people.approver, reason="")
-        assert reload(case).state == "under_review"
+        assert reload(case).state == "awaiting_decision"
         case = services.deny_application(case_id=case.pk, by=people.approver, reason="用地性质不符合控制性详细规划")
     assert (case.decision, case.decision_reason) == ("denied", "用地性质不符合控制性详细规划")
     event = case.events.get(action="deny")
@@ -226,14 +228,14 @@ def test_the_clerk_who_accepted_a_case_cannot_also_approve_it(people):
     """Separation of duties (审批分离): the accepting clerk, even with the approver role, may not decide."""
     zrzyj = Department.objects.get(code="ZRZYJ")
     hall_services.grant_role(user=people.clerk, role="approver", department=zrzyj)
-    case = under_review_from_september_30(people)
+    case = helpers.recommended(under_review_from_september_30(people), people)
     with pytest.raises(NotPermitted, match="审批分离"):
         services.approve_application(case_id=case.pk, by=helpers.fresh(people.clerk), reason="符合条件")
-    assert reload(case).state == "under_review"
+    assert reload(case).state == "awaiting_decision"
     assert services.approve_application(case_id=case.pk, by=people.approver).state == "decided"
 
     helpers.publish_revision(separation_of_duties=False)  # configurable per item
-    case = under_review_from_september_30(people)
+    case = helpers.recommended(under_review_from_september_30(people), people)
     assert services.approve_application(case_id=case.pk, by=helpers.fresh(people.clerk)).state == "decided"
 
 
@@ -284,6 +286,7 @@ def test_a_decided_case_is_provisional_only_while_its_delivery_period_is(twenty_
         case = services.start_review(case_id=case.pk, by=people.reviewer)
     assert case.deadline_provisional is True
     with frozen(at(2026, 12, 16, 10)):
+        helpers.recommended(case, people)
         case = services.approve_application(case_id=case.pk, by=people.approver)
     assert case.delivery_due == end_of(2026, 12, 30)
     assert case.deadline_provisional is False

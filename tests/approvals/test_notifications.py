@@ -34,7 +34,7 @@ def test_applicant_is_told_of_each_step_and_the_clerk_of_new_work(people, django
         assert item.requirement.name in note.body and item.reason in note.body
     with django_capture_on_commit_callbacks(execute=True):
         case = case_in("under_review", people)
-        for action in ("suspend", "resume", "extend", "approve", "deliver"):
+        for action in ("suspend", "resume", "extend", "recommend", "approve", "deliver"):
             case = act(action, case, people)
     kinds = set(Notification.objects.filter(user=people.applicant).values_list("kind", flat=True))
     # Nobody is told of their own action: the applicant who submits gets no "submitted" message.

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from approvals import services
 from approvals.models import Application, CorrectionNotice, State
-from approvals.views_workbench_case import ACTIONS
+from approvals.workflow import BY_NAME as ACTIONS
 from hall.models import AuditEntry, User
 from tests.approvals import helpers
 from tests.approvals.helpers import FORM, ITEM, PDF, PNG, act, at, case_in, frozen, reload
@@ -224,12 +224,48 @@ def test_badges_count_working_days_like_the_calendar_whatever_the_order_of_the_r
 
 
 def test_approvers_see_what_waits_for_their_decision(people, client):
-    reviewing = case_in("under_review", people)
+    waiting = case_in("awaiting_decision", people)
+    case_in("under_review", people)
     case_in("accepted", people)
     response = as_user(client, people.approver).get(QUEUE)
-    assert [c.number for c in response.context["pending_approval"]] == [reviewing.number]
-    assert "待审批" in html(response) and "无需另行提交延期申请" in html(response)
-    assert "待审批" not in html(as_user(client, people.clerk).get(QUEUE))
+    assert [c.number for c in response.context["awaiting_decision"]] == [waiting.number]
+    assert response.context["awaiting_count"] == 1
+    page = html(response)
+    assert "待决定" in page and "建议准予" in page
+    assert "awaiting-decision" not in html(as_user(client, people.clerk).get(QUEUE))  # the state chip stays
+
+
+def test_the_approver_is_told_when_a_recommendation_waits(people, django_capture_on_commit_callbacks):
+    from hall.models import Notification
+
+    case = case_in("under_review", people)
+    with django_capture_on_commit_callbacks(execute=True):
+        act("recommend", case, people)
+    message = Notification.objects.get(user=people.approver, kind="awaiting_decision")
+    assert case.number in message.title and "建议准予" in message.body
+
+
+def test_the_case_page_shows_the_recommendation_and_both_opinions(people, client):
+    case = act("approve", case_in("awaiting_decision", people), people)
+    page = html(as_user(client, people.clerk).get(case_url(case)))
+    assert "审查与决定意见" in page and "材料齐全，符合法定条件，建议准予" in page and "符合条件" in page
+
+
+def test_supervisors_read_the_case_page_without_any_action(people, client):
+    """Supervisors read everything and change nothing: the page, masked identity, audited reveal."""
+    case = case_in("awaiting_decision", people)
+    as_user(client, people.supervisor)
+    response = client.get(case_url(case))
+    page = html(response)
+    assert response.status_code == 200 and "监察人员只读查看" in page
+    assert response.context["actions"] == [] and response.context["refused"] == []
+    assert case.applicant_id_number not in page
+    revealed = client.post(case_url(case, "reveal"))
+    assert revealed.status_code == 200 and case.applicant_id_number in html(revealed)
+    assert AuditEntry.objects.filter(action="approvals.reveal_identity", actor=people.supervisor).exists()
+    assert client.post(case_url(case, "act", "approve"), {"reason": "x"}).status_code == 404
+    assert client.get(QUEUE).status_code == 403
+    assert reload(case).state == State.AWAITING_DECISION
 
 
 def test_absence_routes_new_work_to_the_backup_who_is_told_and_sees_the_as_cases(people, client):
@@ -289,8 +325,11 @@ def test_applicant_data_is_masked_until_revealed_and_each_reveal_is_audited(peop
         ("submitted", "cashier", set()),
         ("accepted", "reviewer", {"start_review"}),
         ("accepted", "clerk", set()),
-        ("under_review", "approver", {"approve", "deny", "extend", "terminate"}),
-        ("under_review", "reviewer", {"suspend"}),
+        ("under_review", "approver", {"extend", "terminate"}),
+        ("under_review", "reviewer", {"suspend", "recommend"}),
+        ("awaiting_decision", "approver", {"approve", "deny", "return_for_review", "extend", "terminate"}),
+        ("awaiting_decision", "reviewer", set()),
+        ("awaiting_decision", "clerk", set()),
         ("under_review", "clerk", set()),
         ("suspended", "reviewer", {"resume"}),
         ("decided", "clerk", {"deliver"}),
@@ -432,17 +471,22 @@ def test_the_approver_extends_at_most_ten_days_once_and_approves(people, client)
     assert case.extension_days == 5 and case.decision_due > due
     again = client.post(case_url(case, "act", "extend"), {"days": "2", "reason": "再延"}, follow=True)
     assert "不得再次延期" in html(again) and reload(case).extension_days == 5
-    assert "extend" not in {a["name"] for a in client.get(case_url(case)).context["actions"]}
+    page = client.get(case_url(case))
+    assert "extend" not in {a["name"] for a in page.context["actions"]}
+    assert "暂不能延长期限：本件已延期一次" in html(page)  # the service's own words, not a button
+    assert client.post(case_url(case, "act", "approve"), {"reason": "符合条件"}).status_code == 302  # not yet
+    assert reload(case).state == State.UNDER_REVIEW
+    act("recommend", case, people)
     assert client.post(case_url(case, "act", "approve"), {"reason": "符合条件"}).status_code == 302
     case = reload(case)
     assert case.state == State.DECIDED and case.decision == Application.Decision.APPROVED and case.delivery_due
 
 
 def test_a_denial_needs_reasons(people, client):
-    case = case_in("under_review", people)
+    case = case_in("awaiting_decision", people)
     as_user(client, people.approver)
     response = client.post(case_url(case, "act", "deny"), {"confirm": "on"})
-    assert response.status_code == 400 and "不予许可必须说明理由" in html(response)
+    assert response.status_code == 400 and "不予决定必须说明理由" in html(response)
     assert client.post(case_url(case, "act", "deny"), {"confirm": "on", "reason": "不符合规划"}).status_code == 302
     assert reload(case).decision == Application.Decision.DENIED
 
@@ -481,7 +525,7 @@ def test_a_stale_form_says_someone_else_acted_first(people, client):
 def test_unknown_actions_are_404(people, client):
     case = case_in("submitted", people)
     as_user(client, people.clerk)
-    for name in ("fly", "withdraw", "__class__", "create"):
+    for name in ("fly", "approve_all", "__class__", "create"):
         assert client.post(case_url(case, "act", name)).status_code == 404
     assert client.get(case_url(case, "act", "accept")).status_code == 200  # the page with that form open
     assert client.get("/workbench/cases/NO-SUCH/").status_code == 404
@@ -532,14 +576,14 @@ def test_a_clerk_files_a_walk_in_uploads_scans_and_submits(people, client):
         uploaded = client.post(case_url(case, "materials"), {"requirement_id": requirement.pk, "file": scan})
         assert uploaded.status_code == 302
     assert case.materials.filter(superseded=False).count() == len(requirements)
-    assert buttons(client.get(case_url(case))) == {"submit"}
+    assert buttons(client.get(case_url(case))) == {"submit", "withdraw"}  # the filing clerk acts as the filer
     assert client.post(case_url(case, "act", "submit")).status_code == 302
     case = reload(case)
     assert case.state == State.SUBMITTED and case.received_at and case.handler == people.clerk
     # the window clerk may still add a scan before acceptance, then accept
     extra = {"requirement_id": requirements[0].pk, "file": SimpleUploadedFile("补充.png", PNG)}
     assert client.post(case_url(case, "materials"), extra).status_code == 302
-    assert buttons(client.get(case_url(case))) == {"accept", "request_correction", "reject_intake"}
+    assert buttons(client.get(case_url(case))) == {"accept", "request_correction", "reject_intake", "withdraw"}
 
 
 def test_filing_is_for_clerks_and_their_items(people, client):

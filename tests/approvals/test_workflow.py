@@ -1,53 +1,58 @@
 """The case workflow of DESIGN.md, arrow by arrow, through the services — and nothing else.
 
-draft ─submit→ submitted ─accept→ accepted ─start_review→ under_review ─approve/deny→ decided ─deliver→ delivered
-            │        ↑ resubmit                                 │  ↑ resume
-            │  request_correction → correction_requested       suspend → suspended
+draft ─submit→ submitted ─accept→ accepted ─start_review→ under_review ─recommend→ awaiting_decision
+            │        ↑ resubmit                          │  ↑ resume      ↑ return_for_review ─┘
+            │                                         awaiting_decision ─approve/deny→ decided ─deliver→ delivered
+            │  request_correction → correction_requested     suspend → suspended
             ├─reject_intake→ rejected (terminal)
    any state before decided ─withdraw→ withdrawn (applicant);  ─terminate→ terminated (staff, with reason)
+
+The arrows are ``approvals.workflow.STEPS``, the one table; these tests check the model's FSM, the
+services and the refusals against it.
 """
 
 import pytest
 from django.core.exceptions import ValidationError
 
-from approvals import services
+from approvals import services, workflow
 from approvals.models import Application, CorrectionNotice, State, Suspension
-from hall.errors import TransitionNotAllowed
+from hall.errors import NotPermitted, TransitionNotAllowed
 from tests.approvals import helpers
 from tests.approvals.helpers import act, at, case_in, reload
 
-# Every arrow of the diagram: action → (the states it leaves from, the state it leads to).
-WORKFLOW = {
-    "submit": ({"draft"}, "submitted"),
-    "request_correction": ({"submitted"}, "correction_requested"),  # art. 32: one notice per round
-    "resubmit": ({"correction_requested"}, "submitted"),
-    "accept": ({"submitted"}, "accepted"),  # art. 42: the decision clock starts
-    "reject_intake": ({"submitted"}, "rejected"),
-    "start_review": ({"accepted"}, "under_review"),
-    "suspend": ({"under_review"}, "suspended"),  # art. 45: the clock stops
-    "resume": ({"suspended"}, "under_review"),
-    "extend": ({"under_review"}, "under_review"),  # art. 42: a self-loop, the due date moves
-    "approve": ({"under_review"}, "decided"),
-    "deny": ({"under_review"}, "decided"),  # art. 38: with reasons and remedy
-    "deliver": ({"decided"}, "delivered"),  # art. 44
-    "withdraw": (
-        {"draft", "submitted", "correction_requested", "accepted", "under_review", "suspended"},
-        "withdrawn",
-    ),
-    "terminate": ({"submitted", "correction_requested", "accepted", "under_review", "suspended"}, "terminated"),
-}
-BEFORE_DECISION = WORKFLOW["withdraw"][0]
+# Every arrow of the table: action → (the states it leaves from, the state it leads to).
+WORKFLOW = {step.name: (set(step.source), step.target or None) for step in workflow.STEPS}
+BEFORE_DECISION = set(workflow.BEFORE_DECISION)
 
 
-def test_the_model_has_exactly_the_arrows_of_the_design_diagram():
+def test_the_model_has_exactly_the_arrows_of_the_workflow_table():
     field = Application._meta.get_field("state")
     # django-fsm spells "the state does not change" as target=None: that is extend's self-loop.
     actual = {(t.source, t.name, t.target or t.source) for t in field.get_all_transitions(Application)}
-    expected = {(source, name, target) for name, (sources, target) in WORKFLOW.items() for source in sources}
+    expected = {
+        (source, name, target or source) for name, (sources, target) in WORKFLOW.items() for source in sources
+    }
     assert actual == expected
 
 
-def test_every_state_action_pair_outside_the_diagram_is_refused_with_409(people):
+def test_the_table_keeps_the_design_arrows_of_three_opinions():
+    """DESIGN.md: the reviewer recommends, the approver decides — approve/deny only on a recommendation."""
+    assert WORKFLOW["recommend"] == ({"under_review"}, "awaiting_decision")
+    assert WORKFLOW["return_for_review"] == ({"awaiting_decision"}, "under_review")
+    assert WORKFLOW["approve"] == WORKFLOW["deny"] == ({"awaiting_decision"}, "decided")
+    assert WORKFLOW["extend"][0] == {"under_review", "awaiting_decision"}
+    assert "awaiting_decision" in WORKFLOW["terminate"][0] and "awaiting_decision" in WORKFLOW["withdraw"][0]
+    assert set(State.values) >= {t for _, t in WORKFLOW.values() if t}
+
+
+def test_every_step_names_a_service_a_body_and_a_form_that_exist():
+    for step in workflow.STEPS:
+        assert callable(step.perform()), step.name
+        assert step.body_class() and step.form_class(), step.name
+        assert step.label and step.hint, step.name
+
+
+def test_every_state_action_pair_outside_the_table_is_refused_with_409(people):
     cases = {state: case_in(state, people) for state in State.values}
     for state, case in cases.items():
         for action, (sources, _) in WORKFLOW.items():
@@ -137,15 +142,73 @@ def test_the_approver_extends_the_deadline_and_the_case_stays_under_review(peopl
     assert (event.from_state, event.to_state) == ("under_review", "under_review")
 
 
+def test_the_reviewer_recommends_and_the_case_waits_for_the_approver(people):
+    case = act("recommend", case_in("under_review", people), people)
+    assert case.state == "awaiting_decision"
+    assert (case.recommendation, case.reviewed_by) == ("approved", people.reviewer)
+    assert case.review_opinion == "材料齐全，符合法定条件，建议准予"
+    event = case.events.get(action="recommend")
+    assert event.data == {"recommendation": "approve"} and event.reason == case.review_opinion
+
+
+def test_a_recommendation_needs_an_opinion_and_a_known_recommendation(people):
+    case = case_in("under_review", people)
+    with pytest.raises(ValidationError, match="审查意见"):
+        services.recommend_decision(case_id=case.pk, by=people.reviewer, recommendation="approve", opinion=" ")
+    with pytest.raises(ValidationError) as refused:
+        services.recommend_decision(case_id=case.pk, by=people.reviewer, recommendation="yes", opinion="好")
+    assert "recommendation" in refused.value.message_dict
+    assert reload(case).state == "under_review"
+
+
+def test_approving_straight_from_review_is_refused(people):
+    case = case_in("under_review", people)
+    with pytest.raises(TransitionNotAllowed, match=r"审查中.*不能执行“准予许可”"):
+        act("approve", case, people)
+
+
+def test_the_approver_returns_the_case_for_review_with_a_reason(people):
+    case = case_in("awaiting_decision", people)
+    with pytest.raises(ValidationError):
+        services.return_for_review(case_id=case.pk, by=people.approver, reason="")
+    case = act("return_for_review", case, people)
+    assert case.state == "under_review" and case.recommendation == "" and case.reviewed_by is None
+    case = act("recommend", case, people)  # a new recommendation, then the decision
+    case = act("approve", case, people)
+    assert [e.action for e in case.events.order_by("id")][-4:] == ["recommend", "return_for_review", "recommend",
+                                                                   "approve"]  # fmt: skip
+
+
+def test_the_reviewer_who_recommended_does_not_decide(people):
+    """Three opinions, three people: the recommending reviewer may not also approve (审查与决定分离)."""
+    case = case_in("awaiting_decision", people)
+    people.reviewer.groups.add(*people.approver.groups.all())
+    from hall.models import StaffMembership
+
+    StaffMembership.objects.create(user=people.reviewer, department=case.department, role="approver")
+    with pytest.raises(NotPermitted, match="审查意见"):
+        services.approve_application(case_id=case.pk, by=helpers.fresh(people.reviewer))
+    assert reload(case).state == "awaiting_decision"
+
+
+def test_a_decision_against_the_recommendation_needs_its_reason(people):
+    case = case_in("under_review", people)
+    services.recommend_decision(case_id=case.pk, by=people.reviewer, recommendation="deny", opinion="用途不符")
+    with pytest.raises(ValidationError, match="不一致"):
+        services.approve_application(case_id=case.pk, by=people.approver, reason="")
+    case = services.approve_application(case_id=case.pk, by=people.approver, reason="补充材料证明用途相符")
+    assert case.decision == "approved"
+
+
 def test_the_approver_approves_and_the_result_is_due_for_delivery(people):
-    case = act("approve", case_in("under_review", people), people)
+    case = act("approve", case_in("awaiting_decision", people), people)
     assert case.state == "decided"
     assert case.decision == "approved" and case.decided_by == people.approver
     assert case.delivery_due is not None
 
 
 def test_the_approver_denies_with_reasons(people):
-    case = act("deny", case_in("under_review", people), people)
+    case = act("deny", case_in("awaiting_decision", people), people)
     assert case.state == "decided"
     assert case.decision == "denied" and case.decision_reason == "不符合规划"
 

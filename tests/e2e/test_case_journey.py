@@ -1,7 +1,9 @@
 """The whole journey of one application in real browsers, one person per browser context:
 the applicant files online with uploads; the clerk issues the one-time correction notice; the
-applicant corrects and resubmits; the clerk accepts; the reviewer and the approver decide; the
-applicant sees the result and downloads the acceptance notice (a PDF)."""
+applicant corrects and resubmits; the clerk accepts; the reviewer recommends (审查意见); the approver
+finds it in the 待决定 queue, sends it back once, and approves the second recommendation; a supervisor
+reads the case without any action; the applicant sees the result and downloads the acceptance notice
+and the decision (PDFs)."""
 
 from approvals.models import Application, State
 from catalog.models import Item
@@ -70,7 +72,7 @@ def test_application_from_filing_to_decision(open_as, tmp_path):
     case.refresh_from_db()
     assert case.state == State.SUBMITTED
 
-    # 4. The clerk accepts; 5. the reviewer starts the review; 6. the approver approves.
+    # 4. The clerk accepts; 5. the reviewer starts the review and recommends (审查意见).
     clerk.goto(f"{open_as.url}/workbench/cases/{case.number}/")
     clerk.click("form.plain button:has-text('受理')")
     clerk.wait_for_load_state()
@@ -78,19 +80,60 @@ def test_application_from_filing_to_decision(open_as, tmp_path):
     reviewer.goto(f"{open_as.url}/workbench/cases/{case.number}/")
     reviewer.click("form.plain button:has-text('开始审查')")
     reviewer.wait_for_load_state()
+
+    def recommend(opinion):
+        reviewer.goto(f"{open_as.url}/workbench/cases/{case.number}/")
+        reviewer.click("summary:has-text('提出审查意见')")
+        reviewer.check("#recommend-recommendation_0")  # 建议准予
+        reviewer.fill("#recommend-opinion", opinion)
+        reviewer.click("button:has-text('确认提出审查意见')")
+        reviewer.wait_for_load_state()
+
+    recommend("材料齐全。")
+    case.refresh_from_db()
+    assert case.state == State.AWAITING_DECISION and case.recommendation == "approved"
+
+    # 6. The approver sees it waiting in 待决定, sends it back once with a reason …
     approver = open_as("approver")
+    approver.goto(f"{open_as.url}/workbench/")
+    assert approver.inner_text("#awaiting-count") == "1"
+    assert case.number in approver.inner_text("#awaiting-decision")
+    shot(approver, "workbench-awaiting-decision")
+    approver.click(f"#awaiting-decision a:has-text('{case.number}')")
+    assert "材料齐全。" in approver.inner_text("#opinions")
+    approver.click("summary:has-text('退回审查')")
+    approver.fill("#return_for_review-reason", "请补充现场核查记录后重新提出意见")
+    approver.click("button:has-text('确认退回审查')")
+    approver.wait_for_load_state()
+    case.refresh_from_db()
+    assert case.state == State.UNDER_REVIEW
+
+    # … the reviewer recommends again, and the approver approves on the recommendation.
+    recommend("经现场核查，用地符合控制性详细规划，材料齐全，建议准予。")
     approver.goto(f"{open_as.url}/workbench/cases/{case.number}/")
+    assert "建议准予" in approver.inner_text("#opinions")
+    shot(approver, "work-case-recommendation")
     approver.click("summary:has-text('准予许可')")
+    approver.fill("#approve-reason", "同意审查意见。")
     approver.click("button:has-text('确认准予许可')")
     approver.wait_for_load_state()
     case.refresh_from_db()
     assert case.state == State.DECIDED and case.decision == Application.Decision.APPROVED
+    assert "同意审查意见。" in approver.inner_text("#opinions")
 
-    # 7. The applicant sees the result and downloads the acceptance notice.
+    # A supervisor reads the case page: the timeline and opinions, no action to take.
+    supervisor = open_as("supervisor")
+    supervisor.goto(f"{open_as.url}/workbench/cases/{case.number}/")
+    assert supervisor.locator("#read-only").is_visible()
+    assert supervisor.locator("form[action*='/act/']").count() == 0
+    assert "退回审查" in supervisor.inner_text(".timeline")
+
+    # 7. The applicant sees the result and downloads the acceptance notice and the decision.
     applicant.goto(f"{open_as.url}/cases/{case.number}/")
     assert "准予许可" in applicant.content()
     shot(applicant, "case-decided")
-    link = applicant.locator("a:has-text('受理通知书')").first
-    response = applicant.request.get(open_as.url + link.get_attribute("href"))
-    assert response.status == 200 and response.headers["content-type"] == "application/pdf"
-    assert response.body().startswith(b"%PDF")
+    for title in ("受理通知书", "准予行政许可决定书"):
+        link = applicant.locator(f"a:has-text('{title}')").first
+        response = applicant.request.get(open_as.url + link.get_attribute("href"))
+        assert response.status == 200 and response.headers["content-type"] == "application/pdf"
+        assert response.body().startswith(b"%PDF")

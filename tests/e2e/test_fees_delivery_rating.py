@@ -67,7 +67,7 @@ def test_delivery_choice_fees_and_rating(open_as, tmp_path):
     shot(cashier, "cashier")
 
     # 5. The approver approves; the clerk delivers by express as the applicant chose.
-    helpers.act("approve", case, people)
+    helpers.act("approve", helpers.act("recommend", case, people), people)
     clerk.goto(f"{open_as.url}/workbench/cases/{case.number}/")
     assert "申请人选择" in clerk.content()
     clerk.click("summary:has-text('送达')")

@@ -16,9 +16,9 @@ def standards(case: Application) -> list[FeeStandard]:
 
 
 def fee_case(people, state: str = "under_review", code: str = "ZRZYJ-QR-0001") -> Application:
-    """A case of a fee-charging item moved to ``state`` (accepted, under_review or decided)."""
+    """A case of a fee-charging item moved to ``state`` (accepted, under_review, awaiting_decision or decided)."""
     case = file_case(people.applicant, code=code)
-    for action in ("submit", "accept", "start_review", "approve"):
+    for action in ("submit", "accept", "start_review", "recommend", "approve"):
         case = act(action, case, people)
         if case.state == state:
             break

@@ -142,7 +142,7 @@ def test_applicant_pays_with_the_simulator(people):
 
 def test_an_approved_licence_is_delivered_only_once_paid(people):
     case, _assessment = assessed_case(people)
-    case = act("approve", case, people)
+    case = act("approve", act("recommend", case, people), people)
     with pytest.raises(TransitionNotAllowed, match="应缴费用"):
         approvals_services.deliver_result(case_id=case.pk, by=people.clerk, method="window")
     services.pay_with_simulator(case_id=case.pk, by=people.applicant)
@@ -151,6 +151,6 @@ def test_an_approved_licence_is_delivered_only_once_paid(people):
 
 def test_denied_cases_are_not_charged(people):
     case = fee_case(people)
-    case = act("deny", case, people)
-    with pytest.raises(Conflict, match="不予许可"):
+    case = act("deny", act("recommend", case, people), people)
+    with pytest.raises(Conflict, match="不予决定"):
         services.assess_fees(case_id=case.pk, by=people.clerk, lines=[{"standard_id": standards(case)[0].pk}])

@@ -132,8 +132,8 @@ def test_art44_delivery_red_when_an_approved_result_is_not_delivered_in_ten_work
     """Art. 44: the licence is issued within 10 working days of the decision; a denial raises nothing."""
     approved, denied = under_review_from_october_8(people), under_review_from_october_8(people)
     with frozen(at(2026, 10, 9, 10)):
-        approved = helpers.act("approve", approved, people)
-        helpers.act("deny", denied, people)
+        approved = helpers.act("approve", helpers.act("recommend", approved, people), people)
+        helpers.act("deny", helpers.act("recommend", denied, people), people)
     assert approved.delivery_due == end_of(2026, 10, 22)
 
     assert scan_deadlines(end_of(2026, 10, 22))["raised"] == NOTHING

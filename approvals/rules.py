@@ -1,0 +1,88 @@
+"""Named rules of the workflow that both a service (to refuse) and a page (to explain) ask.
+
+Each ``*_refused(case)`` returns why an act is refused now, in Chinese, or "" when nothing stands in
+its way; ``approvals.workflow`` names them on their steps, ``approvals.services`` raises them as 409
+under the row lock, and the workbench shows the same words instead of a button.
+"""
+
+from django.utils import timezone
+
+from approvals.workflow import DECISION_CLOCK_STATES, State
+
+MAX_EXTENSION = 10  # art. 42
+MAX_JOINT_EXTENSION = 15  # arts. 26, 42: joint (unified) handling
+
+
+def materials_complete(case) -> bool:
+    """Every required material of the filed version has a current upload (art. 32: 材料齐全)."""
+    required = case.item_version.materials.filter(required=True).values_list("pk", flat=True)
+    present = case.materials.filter(superseded=False).values_list("requirement_id", flat=True)
+    return set(required) <= set(present)
+
+
+def deemed_accepted(case, now=None) -> bool:
+    """Art. 32: no correction notice within 5 working days of receipt — the application counts as
+    accepted from the day the materials were received, complete or not."""
+    now = now or timezone.now()
+    return case.accept_due is not None and now > case.accept_due
+
+
+def acceptance_refused(case) -> str:
+    if case.state == State.SUBMITTED and not deemed_accepted(case) and not materials_complete(case):
+        return "必要材料尚未齐全，不能受理；请一次性告知需要补正的材料（行政许可法第三十二条）。"
+    return ""
+
+
+def correction_refused(case) -> str:
+    """Art. 32: one notice per receipt, listing everything, within 5 working days of it."""
+    if case.state == State.CORRECTION_REQUESTED:
+        return "本轮已发出过补正通知，不能执行再次告知：补正内容应一次性全部告知（行政许可法第三十二条）。"
+    if case.state == State.SUBMITTED and case.correction_notice_due and timezone.now() > case.correction_notice_due:
+        return "已超过五个工作日的补正告知期限，依法视为受理（行政许可法第三十二条）。"
+    return ""
+
+
+def extension_limit(case) -> int:
+    return MAX_JOINT_EXTENSION if case.item_version.joint else MAX_EXTENSION
+
+
+def extension_refused(case) -> str:
+    """Art. 42: once, and approved within the period — afterwards the case is simply late."""
+    if case.state not in DECISION_CLOCK_STATES:
+        return ""
+    if case.extension_days:
+        return "本件已延期一次，不得再次延期（行政许可法第四十二条）。"
+    if case.decision_due and timezone.now() > case.decision_due:
+        return "办理期限已过，不能再延期；请尽快作出决定（行政许可法第四十二条）。"
+    return ""
+
+
+def delivery_refused(case) -> str:
+    """An approved result of a fee-charging item is handed over only once its fees are settled."""
+    from fees.services import is_settled
+
+    if case.state == State.DECIDED and case.decision == "approved" and not is_settled(case):
+        return "尚有应缴费用未结清，缴费后方可送达许可证件。"
+    return ""
+
+
+def separation_refused(case, user) -> str:
+    """审批分离 (configurable per item version): whoever accepted the case or recommended its
+    decision does not also decide it — three opinions, three people."""
+    if not case.item_version.separation_of_duties:
+        return ""
+    if case.accepted_by_id == user.pk:
+        return "受理本件的工作人员不得同时作出审批决定（审批分离）。"
+    if case.reviewed_by_id == user.pk:
+        return "提出审查意见的工作人员不得同时作出审批决定（审查与决定分离）。"
+    return ""
+
+
+def may_upload(user, case) -> bool:
+    """Who may add or replace a material now: the filer before submitting or after a correction
+    notice; a window clerk while a window-filed case waits for acceptance."""
+    own = user.pk in (case.owner_id, case.filed_by_id) and case.state in (State.DRAFT, State.CORRECTION_REQUESTED)
+    window = (
+        case.state == State.SUBMITTED and case.channel == "window" and user.has_role("clerk")
+    )  # the clerk scans the walk-in's papers
+    return own or window

@@ -1,0 +1,78 @@
+"""The supervisor's dashboard in a real browser (电子监察 · 实时监察): cases filed in the past through
+the services, one deadline scan now, and the page shows the figures, the departments and the cards.
+
+The cases are placed relative to today (the page counts overdue cases at the real current instant),
+in working days of the hall's calendar."""
+
+from datetime import datetime, timedelta
+
+from approvals.models import Application
+from hall import calendar
+from hall import services as hall_services
+from supervision.models import Warning
+from supervision.scan import scan_deadlines
+from tests.approvals import helpers
+from tests.e2e.conftest import shot
+
+
+def working_days_ago(n: int):
+    """The working day ``n`` working days before the latest working day up to today."""
+    day = calendar.local_date(datetime.now(calendar.SHANGHAI))
+    while not calendar.is_working_day(day):
+        day -= timedelta(days=1)
+    while n:
+        day -= timedelta(days=1)
+        n -= calendar.is_working_day(day)
+    return day
+
+
+def on(day, hour: int = 10):
+    return helpers.frozen(datetime(day.year, day.month, day.day, hour, tzinfo=calendar.SHANGHAI))
+
+
+def test_the_supervisor_sees_the_figures_and_the_cards(open_as):
+    people = helpers.demo_people()
+    long_ago = working_days_ago(15)  # every 5-working-day period from then has run out
+    with on(long_ago):
+        unanswered = helpers.submitted_case(people, complete=False)  # 受理超期 + 补正告知超期 (art. 32)
+        elsewhere = helpers.submitted_case(people, code="SCJGJ-XK-0001")  # 受理超期, market regulation
+        late_decision = helpers.case_in("under_review", people)  # 办结超期 (art. 42)
+        undelivered = helpers.case_in("decided", people)  # 送达超期 (art. 44): approved, never delivered
+    # A 20-working-day period whose last fifth (4 working days) has begun: 办结预警 (yellow).
+    started = working_days_ago(18)
+    with on(started, 9):
+        helpers.publish_revision(committed_days=20)
+    with on(started):
+        running = helpers.case_in("accepted", people)
+    with on(working_days_ago(1)):
+        helpers.case_in("submitted", people)  # received yesterday: nothing late yet
+
+    counts = scan_deadlines()
+    hall_services.record_heartbeat("scan_deadlines")
+    assert counts["raised"] == {"accept_red": 2, "correction_notice_red": 1, "decision_yellow": 1,
+                                "decision_red": 1, "delivery_red": 1}  # fmt: skip
+    assert Warning.objects.get(level="yellow").application_id == running.pk
+
+    supervisor = open_as("supervisor")
+    supervisor.click("nav >> text=电子监察")
+    supervisor.wait_for_load_state()
+    assert supervisor.url.endswith("/supervision/")
+    assert supervisor.inner_text("#fig-open-cases") == str(Application.objects.count()) == "6"
+    assert supervisor.inner_text("#fig-overdue") == "4"
+    assert supervisor.inner_text("#fig-yellow") == "1"
+    assert supervisor.inner_text("#fig-red") == "5"
+    departments = supervisor.inner_text("#departments")
+    assert unanswered.department.name in departments and elsewhere.department.name in departments
+    assert supervisor.locator("#departments tr.has-red").count() == 2
+    assert supervisor.locator("#warning-list tbody tr").count() == 6
+    for case in (unanswered, elsewhere, late_decision, undelivered, running):
+        assert case.number in supervisor.inner_text("#warning-list")
+    assert "定时扫描可能已停止" not in supervisor.content()
+    shot(supervisor, "supervision-dashboard")
+
+    # Filter: the yellow cards only.
+    supervisor.select_option("#f-level", "yellow")
+    supervisor.click("form.sv-filters button[type=submit]")
+    supervisor.wait_for_load_state()
+    assert supervisor.locator("#warning-list tbody tr").count() == 1
+    assert running.number in supervisor.inner_text("#warning-list")
