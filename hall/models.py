@@ -236,3 +236,27 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class OutboxMessage(models.Model):
+    """A side effect (a notification to send, a document to render, a push to a regulator) written in
+    the transaction of the change that causes it and carried out after commit by a worker — retried,
+    however old, until done (hall.outbox; CONVENTIONS.md §4). Redis is only the doorbell."""
+
+    handler = models.CharField("处理程序", max_length=100)
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    available_at = models.DateTimeField("下次尝试")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    done_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "待发事务"
+        verbose_name_plural = "待发事务"
+        indexes = [
+            models.Index(fields=["available_at", "id"], name="outbox_pending", condition=models.Q(done_at__isnull=True))
+        ]
+
+    def __str__(self):
+        return f"{self.handler} #{self.pk}"
