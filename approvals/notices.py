@@ -12,7 +12,6 @@ decision 决定书 named for the item's type (准予/不予行政许可决定书
 
 import base64
 import hashlib
-import logging
 import secrets
 from datetime import datetime
 
@@ -29,9 +28,8 @@ from approvals.models import Application, Notice, NumberSequence
 from fees.models import Assessment
 from fees.money import capital_yuan
 from fees.services import RECEIPT_CODE
+from hall import outbox
 from hall.errors import OutsideScope
-
-logger = logging.getLogger(__name__)
 
 TITLES = {
     "acceptance": "受理通知书",
@@ -161,8 +159,8 @@ def render_pdf(html: str, base_url: str) -> bytes:
 
 def issue(case: Application, kind: str, *, at: datetime | None = None) -> Notice:
     """出具: the act that causes a notice issues it, inside its own transaction — numbered and dated
-    then, whatever happens later. The PDF is rendered right after commit (``render``); a download only
-    reads it (and renders it first if the worker that should have did not)."""
+    then, whatever happens later. The PDF is rendered after commit through the outbox
+    (``render_issued``); a download only reads it (and renders it first if no worker has yet)."""
     seq = occurrence(case, kind)
     at = at or timezone.now()
     existing = Notice.objects.filter(application=case, kind=kind, seq=seq).first()
@@ -172,7 +170,7 @@ def issue(case: Application, kind: str, *, at: datetime | None = None) -> Notice
         application=case, kind=kind, seq=seq, serial=_serial(case, kind, timezone.localdate(at).year),
         verification_code=secrets.token_hex(6).upper(), issued_at=at, facts=_facts(case),
     )  # fmt: skip
-    transaction.on_commit(lambda: render_quietly(notice.pk))
+    outbox.enqueue("approvals.notices.render_issued", notice_id=notice.pk)
     return notice
 
 
@@ -192,23 +190,11 @@ def render(notice: Notice) -> Notice:
     return locked
 
 
-def render_quietly(notice_id: int) -> None:
-    """After commit: a failed render leaves the notice issued and unrendered, never undoes the act;
-    the download or ``render_pending`` renders it later from what was fixed at issue."""
-    try:
-        render(Notice.objects.select_related("application").get(pk=notice_id))
-    except Exception:
-        logger.exception("rendering notice %s failed; it stays pending", notice_id)
-
-
-def render_pending(limit: int = 500) -> int:
-    """The sweep: render issued notices that have no PDF yet (a worker died after commit)."""
-    pending = Notice.objects.filter(pdf="").select_related("application").order_by("id")[:limit]
-    rendered = 0
-    for notice in pending:
-        render_quietly(notice.pk)
-        rendered += 1
-    return rendered
+def render_issued(*, notice_id: int) -> None:
+    """Outbox handler (written by the act, run after commit): a failed render leaves the notice issued
+    and unrendered — never undoing the act — and is retried; a download renders it meanwhile, from
+    what was fixed at issue."""
+    render(Notice.objects.select_related("application").get(pk=notice_id))
 
 
 def notice_for(case: Application, kind: str) -> Notice:

@@ -72,7 +72,8 @@ def messages_for(case: Application, event: Event) -> list[tuple]:
     return table.get(event.action, [])
 
 
-def send_for_event(case_id: int, event_id: int) -> int:
+def send_for_event(*, case_id: int, event_id: int) -> int:
+    """Outbox handler (written by the transition, run after commit): the inbox messages of one event."""
     case = Application.objects.select_related("item", "owner", "handler").get(pk=case_id)
     event = Event.objects.get(pk=event_id)
     url = _case_url(case)

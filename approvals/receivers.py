@@ -1,15 +1,11 @@
-"""approvals listens to the hall: when working days change, open cases' due dates follow."""
-
-import logging
+"""approvals listens to the hall (working days change: open cases' due dates follow) and to fees (its
+acts issue notices)."""
 
 from django.dispatch import receiver
 
-from approvals.signals import case_transitioned
 from fees import signals as fees_signals
 from hall import audit
 from hall.signals import calendar_changed
-
-logger = logging.getLogger(__name__)
 
 
 @receiver(calendar_changed)
@@ -18,17 +14,6 @@ def recompute_after_calendar_change(sender, years, by=None, **kwargs):
 
     moved = recompute_open_deadlines(years=years)
     audit.record("approvals.recompute_deadlines", f"years {sorted(years)}", actor=by, cases=moved)
-
-
-@receiver(case_transitioned)
-def tell_the_people_concerned(sender, case_id, action, event_id, **kwargs):
-    """Runs after commit: a failure here is logged by the caller and never undoes the transition."""
-    from approvals.notifications import send_for_event
-
-    try:
-        send_for_event(case_id, event_id)
-    except Exception:  # the transition is committed; a missing message must not turn it into a 500
-        logger.exception("notifications for case %s event %s failed", case_id, event_id)
 
 
 @receiver(fees_signals.assessed)

@@ -28,7 +28,7 @@ from approvals.models import (
 from approvals.scope import ensure_may, locked_case, visible_cases
 from approvals.signals import case_transitioned
 from approvals.workflow import REMEDY
-from hall import audit, calendar
+from hall import audit, calendar, outbox
 from hall.errors import Conflict, NotPermitted, OutsideScope, TransitionNotAllowed
 from hall.models import User, WindowStaff
 
@@ -38,7 +38,8 @@ MAX_CORRECTION_ITEMS = 100  # far above any item's list of materials; one entry 
 def _transition(case_id: int, by: User, action: str, *, ip=None, reason="", data=None, apply=None) -> Application:
     """The shared shape of every transition, one straight line under the row lock: scope and role,
     the step's named refusal, the FSM move, the clock (``apply``), save, one Event, the notice the act
-    issues, and the signal after commit. The step comes from ``approvals.workflow``."""
+    issues and the notifications (outbox rows in the same transaction), and the signal after commit.
+    The step comes from ``approvals.workflow``."""
     step = workflow.BY_NAME[action]
     with transaction.atomic():
         case = locked_case(by, case_id)
@@ -65,6 +66,7 @@ def _transition(case_id: int, by: User, action: str, *, ip=None, reason="", data
         )  # fmt: skip
         if step.notice:
             notices.issue(case, step.notice, at=event.at)
+        outbox.enqueue("approvals.notifications.send_for_event", case_id=case.pk, event_id=event.pk)
         transaction.on_commit(
             lambda: case_transitioned.send(sender=Application, case_id=case.pk, action=action, event_id=event.pk)
         )

@@ -144,6 +144,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
         "polling_interval": 0.1,
     }
+else:
+    # Publishing (the outbox's doorbell) gives up fast when Redis is down: one quick retry, a 1 s connect
+    # timeout. Left at kombu's defaults a request waited ~6 s per message; the sweep delivers later.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2,
+        "socket_connect_timeout": 1, "socket_timeout": 5,
+    }  # fmt: skip
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -158,8 +165,7 @@ SCAN_INTERVAL_SECONDS = env.int("SCAN_INTERVAL_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE = {
     "beat-heartbeat": {"task": "hall.tasks.beat_heartbeat", "schedule": BEAT_INTERVAL_SECONDS},
     "scan-deadlines": {"task": "supervision.tasks.scan_deadlines_task", "schedule": SCAN_INTERVAL_SECONDS},
-    "resend-notifications": {"task": "hall.tasks.resend_pending_notifications", "schedule": 600},
-    "render-pending-notices": {"task": "approvals.tasks.render_pending_notices", "schedule": 300},
+    "sweep-outbox": {"task": "hall.tasks.sweep_outbox", "schedule": env.int("OUTBOX_SWEEP_SECONDS", default=60)},
 }
 
 # --- Auth, sessions, login throttling ------------------------------------------------------------

@@ -20,6 +20,12 @@ settings.STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Celery tasks run in the test process when dispatched (the outbox's doorbell rings the real task code):
+# no broker round trip. The outage tests turn this off to use a real broker.
+from hall.celery import app as celery_app  # noqa: E402
+
+celery_app.conf.task_always_eager = True
+
 # Password hashing dominates fixture time; tests do not need PBKDF2's cost.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -157,7 +157,9 @@ def _act(action, pk, people, owner, version, pdf) -> Application:
         "resume": lambda: services.resume_review(case_id=pk, by=reviewer),
         "extend": lambda: services.extend_deadline(case_id=pk, by=approver, days=5, reason="需现场核查相邻权利人意见"),
         "recommend": lambda: services.recommend_decision(
-            case_id=pk, by=reviewer, recommendation="approve",
+            case_id=pk,
+            by=reviewer,
+            recommendation="approve",
             opinion="申请材料齐全，经核查符合用地规划条件和法定标准，建议准予。",
         ),
         "recommend_deny": lambda: services.recommend_decision(

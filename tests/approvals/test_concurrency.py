@@ -18,12 +18,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def people(settings, tmp_path, monkeypatch):
+def people(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    from hall.tasks import send_notification
-
-    # Transactional tests run on-commit callbacks: keep the notification mails out of the dev broker.
-    monkeypatch.setattr(send_notification, "delay", lambda *args, **kwargs: None)
     with helpers.frozen(helpers.at(2026, 9, 30, 10)):
         yield helpers.load_demo()
 

@@ -14,11 +14,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def people(settings, tmp_path, monkeypatch):
+def people(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    from hall.tasks import send_notification
-
-    monkeypatch.setattr(send_notification, "delay", lambda *args, **kwargs: None)
     with helpers.frozen(helpers.at(2026, 9, 30, 10)):
         yield helpers.load_demo()
 

@@ -1,19 +1,19 @@
-"""After each transition the applicant (and the handling clerk) are told: inbox now, email/SMS via Celery
-after commit. A failing notification never undoes the transition."""
+"""After each transition the applicant (and the handling clerk) are told: the transition writes outbox
+rows, run after commit (inbox, then email/SMS). A failing notification never undoes the transition
+and is retried, never lost."""
 
 import pytest
 
 from approvals.models import State
-from hall.models import Notification
-from hall.tasks import send_notification
+from hall import outbox
+from hall.models import Notification, OutboxMessage
 from tests.approvals import helpers
 from tests.approvals.helpers import act, at, case_in, reload
 
 
 @pytest.fixture
-def people(demo, db, settings, tmp_path, monkeypatch):
+def people(demo, db, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    monkeypatch.setattr(send_notification, "delay", lambda pk: None)  # no broker round trip in unit tests
     with helpers.frozen(at(2026, 9, 30)):
         yield helpers.demo_people()
 
@@ -51,3 +51,10 @@ def test_a_broken_notification_does_not_undo_the_transition(people, django_captu
     with django_capture_on_commit_callbacks(execute=True):
         case = case_in("accepted", people)
     assert reload(case).state == State.ACCEPTED
+    # the messages wait in the outbox with the error, to be retried — not lost
+    failed = OutboxMessage.objects.filter(handler="approvals.notifications.send_for_event", done_at__isnull=True)
+    assert failed.count() == 2 and all("mail system down" in m.last_error for m in failed)  # submit, accept
+    monkeypatch.undo()
+    with helpers.frozen(at(2026, 9, 30, 12)):
+        assert outbox.drain() == 2
+    assert Notification.objects.filter(user=people.applicant, kind="accepted").exists()

@@ -1,70 +1,101 @@
-"""Notifications: inbox row in the transaction, email and SMS after commit, retried on failure."""
+"""Notifications: inbox row in the transaction; email and SMS leave through the outbox after commit,
+each sent once, retried on failure however long it takes."""
+
+from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
-from hall.models import Notification
+from hall import outbox
+from hall.models import Notification, OutboxMessage
 from hall.notify import notify
 from hall.sms import LoggingBackend
-from hall.tasks import resend_pending_notifications, send_notification
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def person():
+def person(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    LoggingBackend.sent.clear()
     return UserFactory(username="zhang", email="zhang@example.cn", phone="13800000001")
 
 
-def test_notify_queues_the_send_only_after_commit(person, django_capture_on_commit_callbacks, monkeypatch):
-    queued = []
-    monkeypatch.setattr(send_notification, "delay", lambda pk: queued.append(pk))
+def test_notify_writes_the_channels_to_the_outbox_and_sends_only_after_commit(
+    person, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         note = notify(person, kind="accepted", title="申请已受理", body="办件编号 X")
-    assert queued == [] and len(callbacks) == 1
-    callbacks[0]()
-    assert queued == [note.pk]
-
-
-def test_the_task_sends_email_and_sms_once(person, settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    LoggingBackend.sent.clear()
-    note = Notification.objects.create(user=person, kind="accepted", title="申请已受理", body="正文")
-    assert send_notification.run(note.pk) == "sent"
-    assert send_notification.run(note.pk) == "sent"
+    messages = OutboxMessage.objects.order_by("id")
+    assert [m.handler for m in messages] == ["hall.notify.send_email", "hall.notify.send_sms"]
+    assert all(m.payload == {"notification_id": note.pk} for m in messages)
+    assert len(callbacks) == 2 and mail.outbox == []
+    for callback in callbacks:
+        callback()  # the doorbell: the (eager) task runs the handler
     assert len(mail.outbox) == 1 and "申请已受理" in mail.outbox[0].subject
     assert LoggingBackend.sent == [("13800000001", "【行政服务中心】申请已受理")]
+    assert not OutboxMessage.objects.filter(done_at__isnull=True).exists()
+
+
+def test_each_channel_is_sent_once_even_if_run_again(person, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        note = notify(person, kind="accepted", title="申请已受理")
+    for message in OutboxMessage.objects.all():
+        OutboxMessage.objects.filter(pk=message.pk).update(done_at=None)  # as if a worker died before commit
+        assert outbox.run(message.pk) == "done"
+    assert len(mail.outbox) == 1 and len(LoggingBackend.sent) == 1
     note.refresh_from_db()
     assert note.email_sent_at and note.sms_sent_at
 
 
-def test_a_failed_email_is_retried_and_sms_still_pending(person, settings, monkeypatch):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-
+def test_a_failed_email_is_retried_later_and_the_sms_still_goes(
+    person, django_capture_on_commit_callbacks, monkeypatch
+):
     def broken(*args, **kwargs):
         raise ConnectionError("smtp down")
 
-    monkeypatch.setattr("django.core.mail.send_mail", broken)
-    note = Notification.objects.create(user=person, kind="x", title="t")
-    with pytest.raises(ConnectionError):
-        send_notification.run(note.pk)
-    assert send_notification.autoretry_for == (Exception,) and send_notification.max_retries >= 5
+    monkeypatch.setattr("hall.notify.send_mail", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        note = notify(person, kind="x", title="t")
+    email = OutboxMessage.objects.get(handler="hall.notify.send_email")
+    assert email.done_at is None and email.attempts == 1 and "smtp down" in email.last_error
+    assert email.available_at > timezone.now()  # backs off
+    assert OutboxMessage.objects.get(handler="hall.notify.send_sms").done_at is not None
+    monkeypatch.undo()
+    assert outbox.drain(now=timezone.now() + timedelta(minutes=5)) == 1
     note.refresh_from_db()
-    assert note.email_sent_at is None
+    assert note.email_sent_at is not None
 
 
-def test_sweep_requeues_old_unsent_messages(person, monkeypatch):
-    from datetime import timedelta
+def test_the_sweep_dispatches_every_pending_message_however_old(person, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):  # the doorbell never rang (broker down)
+        notify(person, kind="x", title="long ago")
+    OutboxMessage.objects.update(available_at=timezone.now() - timedelta(days=30))
+    assert outbox.sweep() == 2
+    assert len(mail.outbox) == 1 and not OutboxMessage.objects.filter(done_at__isnull=True).exists()
+    assert outbox.sweep() == 0
 
-    from django.utils import timezone
 
-    queued = []
-    monkeypatch.setattr(send_notification, "delay", lambda pk: queued.append(pk))
-    old = Notification.objects.create(user=person, kind="x", title="old")
-    Notification.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(minutes=30))
-    Notification.objects.create(user=person, kind="x", title="fresh")
-    assert resend_pending_notifications.run() == 1 and queued == [old.pk]
+def test_a_broker_outage_leaves_the_message_for_the_sweep(person, monkeypatch):
+    from hall.tasks import run_outbox
+
+    def down(*args, **kwargs):
+        raise ConnectionRefusedError("redis down")
+
+    monkeypatch.setattr(run_outbox, "apply_async", down)
+    note = Notification.objects.create(user=person, kind="x", title="t")
+    message = OutboxMessage.objects.create(
+        handler="hall.notify.send_email", payload={"notification_id": note.pk}, available_at=timezone.now()
+    )
+    assert outbox.dispatch(message.pk) is False
+    message.refresh_from_db()
+    assert message.done_at is None
+
+
+def test_retry_delays_grow_to_an_hour():
+    assert [outbox.retry_delay(n).total_seconds() for n in (1, 2, 3, 10, 50)] == [30, 60, 120, 3600, 3600]
 
 
 def test_inbox_lists_and_marks_read(client, person):
