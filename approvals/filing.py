@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from approvals import intake, rules
 from approvals.intake import required_text
-from approvals.materials import check_upload
+from approvals.materials import check_upload, clean_name
 from approvals.models import Application, Event, IdempotencyKey, Material, NumberSequence, State
 from approvals.scope import filer_role, locked_case
 from catalog.selectors import filing_version
@@ -155,7 +155,7 @@ def upload_material(*, case_id: int, by: User, requirement_id, upload, ip=None) 
     with transaction.atomic():
         case = _case_for_upload(case_id, by)
         requirement_id = _requirement(case, requirement_id)
-        material = _store(case, requirement_id, by, original_name=(upload.name or "upload")[-200:],
+        material = _store(case, requirement_id, by, original_name=clean_name(upload.name),
                           content_type=content_type, size=upload.size, sha256=sha256, file=upload)  # fmt: skip
         _audit("approvals.upload_material", case, material, by, ip)
     return material

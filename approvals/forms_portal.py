@@ -38,7 +38,9 @@ def _item_field(spec: FormField) -> forms.Field:
     if spec.type == types.TEXTAREA:
         field = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 4, **attrs}), **common)
     elif spec.type == types.NUMBER:
-        field = forms.CharField(max_length=23, widget=forms.NumberInput(attrs={"step": "any", **attrs}), **common)
+        field = forms.CharField(
+            max_length=23, widget=forms.NumberInput(attrs={"step": "any", "min": 0, **attrs}), **common
+        )
         field.validators.append(_number)
     elif spec.type == types.DATE:
         field = forms.CharField(max_length=10, widget=forms.DateInput(attrs={"type": "date", **attrs}), **common)

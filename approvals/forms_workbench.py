@@ -179,7 +179,7 @@ class MaterialUploadForm(forms.Form):
 
 FIELD_WIDGETS = {
     FormField.Type.TEXTAREA: lambda: forms.Textarea(attrs={"rows": 3}),
-    FormField.Type.NUMBER: lambda: forms.NumberInput(attrs={"step": "any"}),
+    FormField.Type.NUMBER: lambda: forms.NumberInput(attrs={"step": "any", "min": 0}),
     FormField.Type.DATE: lambda: forms.DateInput(attrs={"type": "date"}),
     FormField.Type.PHONE: lambda: forms.TextInput(attrs={"type": "tel", "inputmode": "numeric"}),
     FormField.Type.ID_NUMBER: lambda: forms.TextInput(attrs={"autocomplete": "off"}),

@@ -1,6 +1,7 @@
 """Validation of what an applicant files: identity numbers (GB 11643, GB 32100) and the item's form."""
 
 import math
+import re
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -8,6 +9,11 @@ from django.core.exceptions import ValidationError
 from catalog.models import FormField, ItemVersion
 from hall.identity import clean_id_number
 from hall.models import mobile_validator
+
+# The number fields of item forms hold amounts (元), areas (m², 亩), lengths and counts: never negative,
+# and nothing a hall handles comes near a trillion (issue 12, point 5: −5 元, −1 m², 1e300 were accepted).
+NUMBER_MAX = 10**12
+DECIMAL = re.compile(r"[+-]?(\d{1,30}(\.\d{0,30})?|\.\d{1,30})([eE][+-]?\d{1,4})?")
 
 
 def required_text(text, field: str, message: str) -> str:
@@ -45,17 +51,31 @@ def clean_party(data: dict, *, prefix: str, person_only: bool = False) -> dict:
     return {"type": kind, "name": name, "id_number": id_number, "phone": phone, "address": address}
 
 
+def _clean_number(value) -> int | float:
+    """A form number by its meaning: finite, not negative, at most ``NUMBER_MAX``; ``true`` is not a number."""
+    if isinstance(value, bool):
+        raise ValidationError("请输入数字。")
+    text = str(value).strip()
+    if not isinstance(value, float) and not DECIMAL.fullmatch(text):
+        raise ValidationError("请输入数字。")
+    try:
+        number = float(text) if isinstance(value, float) or any(c in text for c in ".eE") else int(text)
+    except (TypeError, ValueError, OverflowError):
+        raise ValidationError("请输入数字。") from None
+    if not math.isfinite(number):
+        raise ValidationError("请输入有限的数值。")
+    if number < 0:
+        raise ValidationError("数值不能为负数（金额、面积、数量均不小于 0）。")
+    if number > NUMBER_MAX:
+        raise ValidationError(f"数值过大（不超过 {NUMBER_MAX:,}）。")
+    return number
+
+
 def _clean_value(field: FormField, value):
     if isinstance(value, dict | list | tuple):
         raise ValidationError("请填写单个值。")
     if field.type == FormField.Type.NUMBER:
-        try:
-            number = float(value) if "." in str(value) or "e" in str(value).lower() else int(value)
-        except (TypeError, ValueError, OverflowError):
-            raise ValidationError("请输入数字。") from None
-        if not math.isfinite(number) or abs(number) > 1e15:
-            raise ValidationError("数值超出范围。")
-        return number
+        return _clean_number(value)
     if field.type == FormField.Type.DATE:
         try:
             return date.fromisoformat(str(value)).isoformat()

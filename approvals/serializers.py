@@ -17,6 +17,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from approvals import selectors, workflow
+from approvals.materials import clean_name
 from approvals.models import Application, Procedure, State
 from approvals.rules import MAX_JOINT_EXTENSION
 from approvals.serializers_evaluation import EvaluationSerializer
@@ -98,7 +99,7 @@ def material_row(case: Application, requirement, current) -> dict:
         "required": requirement.required,
         "status": selectors.material_status(case, requirement, current),
         "revision": current.revision if current else None,
-        "file_name": current.original_name if current else None,
+        "file_name": clean_name(current.original_name) if current else None,
         "sha256": current.sha256 if current else None,
         "size": current.size if current else None,
         "content_type": current.content_type if current else None,

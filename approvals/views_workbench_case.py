@@ -19,6 +19,7 @@ from django_fsm import can_proceed
 
 from approvals import forms_workbench as wf
 from approvals import notices, rules, selectors, services, workflow
+from approvals.materials import active_pdf_content, clean_name
 from approvals.models import Application, Event, Material, State
 from approvals.scope import case_for, ensure_may
 from approvals.serializers import mask_address, mask_id_number, mask_name, mask_phone
@@ -38,6 +39,7 @@ MATERIAL_STATUS = {
 }  # fmt: skip
 INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png"}
 MAX_ID = 2**63 - 1
+UPLOAD_LIMIT_BYTES = 64 * 1024 * 1024  # well above UPLOAD_MAX_MB: a stored file is read whole
 READERS = (Role.SUPERVISOR,)  # read everything, change nothing in a case (DESIGN.md, Permissions)
 
 
@@ -256,6 +258,14 @@ def reveal(request, number: str):
     return render_case(request, case, revealed=True)
 
 
+def _active(handle) -> bool:
+    """A PDF stored before uploads were checked for scripts and launch actions (issue 12) is never shown
+    inline: the browser's viewer would run what it carries; a download goes to the desktop's viewer."""
+    data = handle.read(UPLOAD_LIMIT_BYTES)
+    handle.seek(0)
+    return active_pdf_content(data) is not None
+
+
 @staff_only(hidden=True, readers=READERS)
 @require_GET
 def material(request, number: str, material_id: int):
@@ -274,9 +284,11 @@ def material(request, number: str, material_id: int):
         handle = row.file.open("rb")
     except OSError as exc:
         raise Http404("材料文件缺失。") from exc
-    inline = row.content_type in INLINE_TYPES
+    inline = row.content_type in INLINE_TYPES and not (row.content_type == "application/pdf" and _active(handle))
     response = FileResponse(handle, content_type=row.content_type)
-    response["Content-Disposition"] = content_disposition_header(not inline, row.original_name or "material")
+    response["Content-Disposition"] = content_disposition_header(
+        not inline, clean_name(row.original_name, default="material")
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
