@@ -58,7 +58,11 @@ def pytest_runtest_setup(item):
 
 @pytest.fixture(autouse=True)
 def _fresh_caches():
-    """Throttle counters, axes and the calendar's loaded overrides never leak between tests."""
+    """Throttle counters, axes, the calendar's loaded overrides and the outbox's broker pause never leak
+    between tests."""
+    from hall import outbox
+
+    outbox._broker_down_until = 0.0
     cache.clear()
     calendar.invalidate(shared=False)
     yield
