@@ -1,16 +1,23 @@
 """Thin Celery wrappers: beat triggers the deadline scan (DESIGN.md, Timers)."""
 
+from datetime import timedelta
+
 from celery import shared_task
 
 from hall import services as hall_services
 from supervision.scan import scan_deadlines
-from supervision.selectors import SCAN_HEARTBEAT
+from supervision.selectors import SCAN_HEARTBEAT, last_scan
+
+# The beat's scan records the facts of periods closed since its previous run, with a day to spare
+# (a transaction that committed late, a clock that stepped); a first run looks at every case.
+FACT_LOOKBACK = timedelta(days=1)
 
 
 @shared_task(name="supervision.tasks.scan_deadlines_task")
 def scan_deadlines_task() -> dict:
     """Run by beat every SCAN_INTERVAL_SECONDS. A lost run loses nothing: the next scan catches up.
     Records the ``scan_deadlines`` heartbeat (``manage.py check_heartbeat scan_deadlines``)."""
-    counts = scan_deadlines()
+    last = last_scan()
+    counts = scan_deadlines(since=last - FACT_LOOKBACK if last else None)
     hall_services.record_heartbeat(SCAN_HEARTBEAT)
     return counts

@@ -98,7 +98,8 @@ def test_art42_decision_yellow_in_the_last_fifth_then_red_once_due_passes(people
     assert scan_deadlines(at(2026, 10, 14, 0)) == {"raised": raised(decision_red=1), "resolved": 1}
 
     yellow, red = warning(case, "decision", "yellow"), warning(case, "decision", "red")
-    assert (yellow.raised_at, yellow.resolved_at) == (at(2026, 10, 13, 0), at(2026, 10, 14, 0))
+    # the yellow window ended when the period did, not when the scan noticed
+    assert (yellow.raised_at, yellow.resolved_at) == (at(2026, 10, 13, 0), end_of(2026, 10, 13))
     assert (red.due_at, red.resolved_at) == (end_of(2026, 10, 13), None)
 
 
@@ -109,7 +110,7 @@ def test_scanning_twice_raises_nothing_new(people):
     first = scan_deadlines(at(2026, 10, 14, 9))
     rows = list(Warning.objects.values_list("id", "raised_at", "resolved_at").order_by("id"))
 
-    assert sum(first["raised"].values()) == 3
+    assert sum(first["raised"].values()) == 4  # accept, correction notice, decision red + its passed yellow
     assert scan_deadlines(at(2026, 10, 14, 9)) == {"raised": NOTHING, "resolved": 0}
     assert scan_deadlines(at(2026, 10, 15, 9)) == {"raised": NOTHING, "resolved": 0}
     assert list(Warning.objects.values_list("id", "raised_at", "resolved_at").order_by("id")) == rows
@@ -124,8 +125,10 @@ def test_warnings_are_resolved_when_the_case_moves_on(people):
         case = services.accept_application(case_id=case.pk, by=people.clerk)
     assert case.deemed_accepted and case.decision_due == end_of(2026, 10, 13)
 
-    assert scan_deadlines(at(2026, 10, 14, 10, 1)) == {"raised": raised(decision_red=1), "resolved": 1}
-    assert warning(case, "accept", "red").resolved_at == at(2026, 10, 14, 10, 1)
+    # the decision's last fifth (10-13) passed too: its yellow window is recorded as a fact
+    expected = {"raised": raised(decision_yellow=1, decision_red=1), "resolved": 1}
+    assert scan_deadlines(at(2026, 10, 14, 10, 1)) == expected
+    assert warning(case, "accept", "red").resolved_at == at(2026, 10, 14, 10)  # the acceptance itself
 
 
 def test_art44_delivery_red_when_an_approved_result_is_not_delivered_in_ten_working_days(people):
@@ -201,10 +204,11 @@ def test_the_scan_runs_the_same_statements_whatever_the_number_of_cases(people, 
     originals = [submitted_on_september_30(people, complete=False), under_review_from_october_8(people)]
     clone(originals, copies - 1)
 
-    with django_assert_max_num_queries(13):  # resolve, 5 × (re-open, raise), within one savepoint
+    with django_assert_max_num_queries(17):  # resolve, 5 × (re-open, raise), 4 facts, within one savepoint
         counts = scan_deadlines(at(2026, 10, 14, 9))
 
-    assert counts["raised"] == raised(accept_red=copies, correction_notice_red=copies, decision_red=copies)
+    expected = raised(accept_red=copies, correction_notice_red=copies, decision_red=copies, decision_yellow=copies)
+    assert counts["raised"] == expected
 
 
 def clone(cases, copies: int) -> None:
@@ -217,3 +221,51 @@ def clone(cases, copies: int) -> None:
             values = {f.attname: getattr(case, f.attname) for f in fields}
             rows.append(Application(**{**values, "number": f"{case.number}-{n}"}))
     Application.objects.bulk_create(rows)
+
+
+def test_a_week_without_scans_records_the_yellow_windows_and_the_late_closures(people):
+    """Issue 13, point 3: a red card is a record of fact. With the scheduler stopped from 10-09 to
+    10-23, the scan afterwards records the yellow windows that opened in the gap and the periods that
+    ended late between scans (accepted, decided and delivered after their due instants), each dated
+    when it became true and resolved at the act that closed it — and nothing twice."""
+    late_acceptance = submitted_on_september_30(people)  # due 10-13, accepted 10-15
+    open_case = under_review_from_october_8(people)  # yellow 10-13, due 10-13, still open
+    late_decision = under_review_from_october_8(people)  # decided 10-16, three working days late
+    late_delivery = under_review_from_october_8(people)  # decided in time 10-09, delivered 10-26 (due 10-22)
+    with frozen(at(2026, 10, 9, 10)):
+        late_delivery = helpers.act("approve", helpers.act("recommend", late_delivery, people), people)
+    assert scan_deadlines(at(2026, 10, 9, 11))["raised"] == NOTHING  # the last scan before the gap
+
+    with frozen(at(2026, 10, 15, 10)):
+        services.accept_application(case_id=late_acceptance.pk, by=people.clerk)
+    with frozen(at(2026, 10, 16, 10)):
+        helpers.act("approve", helpers.act("recommend", late_decision, people), people)
+    with frozen(at(2026, 10, 26, 10)):
+        helpers.act("deliver", late_delivery, people)
+
+    counts = scan_deadlines(at(2026, 10, 27, 9))  # the first scan after the gap
+    assert scan_deadlines(at(2026, 10, 27, 9, 1))["raised"] == NOTHING  # nothing twice
+
+    def card(case, kind, level):
+        found = warning(case, kind, level)
+        return found.raised_at, found.resolved_at
+
+    assert card(late_acceptance, "accept", "red") == (end_of(2026, 10, 13), at(2026, 10, 15, 10))
+    assert card(open_case, "decision", "yellow") == (at(2026, 10, 13, 0), end_of(2026, 10, 13))
+    assert warning(open_case, "decision", "red").resolved_at is None  # still late: the live rule
+    assert card(late_decision, "decision", "yellow") == (at(2026, 10, 13, 0), end_of(2026, 10, 13))
+    assert card(late_decision, "decision", "red") == (end_of(2026, 10, 13), at(2026, 10, 16, 10))
+    assert card(late_delivery, "delivery", "red") == (end_of(2026, 10, 22), at(2026, 10, 26, 10))
+    # the case accepted late (deemed accepted from receipt: due 10-13) is still open and late too
+    assert counts["raised"]["accept_red"] == 1 and counts["raised"]["delivery_red"] == 1
+    assert Warning.objects.count() == sum(counts["raised"].values())
+
+
+def test_the_beat_records_only_what_closed_since_its_last_run(people):
+    """The beat's scan looks back from its previous run (less a day), by the indexed closing instants;
+    an explicit scan (``--at``) looks at every case."""
+    case = under_review_from_october_8(people)
+    with frozen(at(2026, 10, 16, 10)):
+        helpers.act("approve", helpers.act("recommend", case, people), people)
+    assert scan_deadlines(at(2026, 10, 27, 9), since=at(2026, 10, 20, 9))["raised"] == NOTHING
+    assert scan_deadlines(at(2026, 10, 27, 9))["raised"] == raised(decision_yellow=1, decision_red=1)
