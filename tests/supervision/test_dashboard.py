@@ -45,7 +45,9 @@ def listed(response) -> list[tuple[str, str]]:
         return []
     table = body[body.index('id="warning-list"') :]
     table = table[: table.index("</table>")]
-    return re.findall(r'<td class="code nowrap">([^<]+)</td>\s*<td>[^<]*</td>\s*<td>([^<]+)</td>', table)
+    # the number links to the read-only case page
+    row = r'<td class="code nowrap"><a href="[^"]+">([^<]+)</a></td>\s*<td>[^<]*</td>\s*<td>([^<]+)</td>'
+    return re.findall(row, table)
 
 
 @pytest.fixture
@@ -152,8 +154,8 @@ def test_open_warnings_are_listed_newest_first_with_their_case_and_card(people, 
     assert [r[0] for r in rows] == [w.application.number for w in newest]
     body = text(response)
     assert "2026-10-13 23:59" in body and "2026-10-14 09:00" in body  # due instant, raised at
-    # Supervisors cannot open the workbench case page (department staff only): the number is not a link.
-    assert reverse("approvals:work_case", args=[late["submitted"].number]) not in body
+    # each number opens the case page, read-only for supervisors (issue 11, point 6)
+    assert reverse("approvals:work_case", args=[late["submitted"].number]) in body
 
 
 @pytest.mark.parametrize(
@@ -250,3 +252,24 @@ def test_the_page_takes_the_same_number_of_queries_at_any_size(people, django_as
     scan_deadlines(at(2026, 10, 14, 9))
     assert Warning.objects.filter(resolved_at__isnull=True).count() > PAGE_SIZE
     assert queries() == small
+
+
+def test_the_home_page_promises_only_what_exists_and_links_to_it(people, client):
+    """Issue 13, point 7: no 取号叫号, 督办 or 绩效评估 until they are built; each card links to its page."""
+    page = client.get("/").content.decode()
+    for missing in ("取号叫号", "督办", "绩效评估"):
+        assert missing not in page, missing
+    client.force_login(people.supervisor)
+    assert 'href="/supervision/"' in client.get("/").content.decode()
+    client.force_login(people.clerk)
+    assert 'href="/workbench/"' in client.get("/").content.decode()
+
+
+def test_each_warning_links_to_the_read_only_case_page(people):
+    case = submitted_on_september_30(people)
+    scan_deadlines(at(2026, 10, 14, 9))
+    assert f'href="/workbench/cases/{case.number}/"' in text(page_as(people.supervisor))
+    with frozen(NOW):
+        client = Client()
+        client.force_login(people.supervisor)
+        assert client.get(f"/workbench/cases/{case.number}/").status_code == 200
