@@ -16,6 +16,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from approvals import rules
 from approvals.workflow import BEFORE_DECISION, BY_NAME, DECISION_CLOCK_STATES, OPEN_STATES, State  # noqa: F401
 from catalog.models import Item, ItemVersion, MaterialRequirement
+from hall.chain import Chained
 from hall.models import Department
 
 
@@ -268,9 +269,9 @@ class NumberSequence(models.Model):
         return f"{self.key}={self.value}"
 
 
-class Event(models.Model):
-    """Append-only audit row, one per transition: the case's timeline (on PostgreSQL a trigger
-    rejects UPDATE and DELETE, whoever tries)."""
+class Event(Chained):
+    """Append-only audit row, one per transition: the case's timeline, hash-chained per case
+    (``hall.chain``); on PostgreSQL triggers reject UPDATE, DELETE and TRUNCATE, whoever tries."""
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="events")
     at = models.DateTimeField(default=timezone.now, db_index=True)

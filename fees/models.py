@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from catalog.models import FeeStandard
+from hall.chain import Chained
 from hall.models import Department
 
 
@@ -77,8 +78,9 @@ class AssessmentLine(models.Model):
         return f"{self.name} {self.amount_fen}"
 
 
-class Payment(models.Model):
-    """实缴: one payment of the whole outstanding amount, by the platform or at the collection window."""
+class Payment(Chained):
+    """实缴: one payment of the whole outstanding amount, by the platform or at the collection window.
+    Append-only and hash-chained per case (``hall.chain``); corrections are new rows (refunds), never edits."""
 
     class Channel(models.TextChoices):
         SIMULATOR = "simulator", "统一公共支付平台（模拟）"
@@ -96,7 +98,7 @@ class Payment(models.Model):
         related_name="+",
     )  # fmt: skip
     receipt_number = models.CharField("票据号码", max_length=30, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["created_at", "id"]

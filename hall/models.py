@@ -4,9 +4,11 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.functional import cached_property
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from hall.chain import Chained, ChainHead  # noqa: F401  (ChainHead: a model of this app)
 from hall.roles import Role
 
 mobile_validator = RegexValidator(r"^1[3-9]\d{9}$", "请输入 11 位手机号码。")
@@ -174,10 +176,11 @@ class CalendarYear(models.Model):
         return str(self.year)
 
 
-class AuditEntry(models.Model):
-    """Append-only record of administrative changes outside the case workflow (calendar, catalog, staff)."""
+class AuditEntry(Chained):
+    """Append-only record of administrative changes outside the case workflow (calendar, catalog, staff);
+    hash-chained per local day (``hall.chain``), on PostgreSQL UPDATE/DELETE/TRUNCATE are refused."""
 
-    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

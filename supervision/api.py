@@ -5,20 +5,19 @@ Supervisors (监察人员) read every department and change nothing in a case; a
 """
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.generics import GenericAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hall.roles import Role
+from hall.schema import CursorPagination, error
 from supervision import selectors
 from supervision import serializers as s
 
-ERRORS = {code: OpenApiResponse(description=text) for code, text in (
-    (400, "bad input: {error, detail, fields}"), (401, "not logged in"), (403, "not a supervisor"),
-)}  # fmt: skip
+# 400, 401, 403 and 429 come from hall.schema.AutoSchema, with the error shape.
+ERRORS = {403: error(403, "not a supervisor")}
 
 
 class IsSupervisor(permissions.BasePermission):
@@ -64,9 +63,10 @@ class SummaryView(APIView):
 
 
 class EventFeedView(APIView):
-    """The case event stream (办件日志), oldest first: ``after=<cursor>`` returns the events strictly
+    """The case event stream (办件日志), oldest first, with the daily audit-chain digest after the last
+    event it covers (``kind``: ``event`` or ``digest``): ``after=<cursor>`` returns the items strictly
     after it, at most 100; ``next`` is the cursor of the following page, null at the end (keep the
-    last item's cursor to poll for newer events)."""
+    last item's cursor to poll for newer ones)."""
 
     permission_classes = [IsSupervisor]
 
@@ -75,9 +75,9 @@ class EventFeedView(APIView):
         filters = s.EventFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         after = filters.validated_data.get("after", "")
-        after_id = selectors.parse_event_cursor(after) if after else 0
-        if after_id is None:
+        position = selectors.parse_event_cursor(after) if after else (0, 0)
+        if position is None:
             raise serializers.ValidationError({"after": ["不是有效的游标。"]})
-        events, more = selectors.event_page(after_id)
-        next_cursor = selectors.event_cursor(events[-1].pk) if more else None
-        return Response({"results": s.EventSerializer(events, many=True).data, "next": next_cursor})
+        items, more = selectors.event_page(position)
+        next_cursor = items[-1].cursor if more else None
+        return Response({"results": s.EventSerializer(items, many=True).data, "next": next_cursor})

@@ -54,3 +54,23 @@ class Warning(models.Model):
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+
+class ChainDigest(models.Model):
+    """The daily digest of the audit chains (``hall.digest``) as the event feed carries it upward: the
+    upper level keeps it, so rewriting history here would also mean rewriting what it already holds.
+    Placed in the feed right after the last event it covers (``after_event_id``)."""
+
+    audit_entry = models.OneToOneField("hall.AuditEntry", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField("时间")
+    after_event_id = models.BigIntegerField("所含最后事件")
+    digest = models.CharField("摘要哈希", max_length=64)  # the digest audit entry's row_hash
+    families = models.JSONField("各链摘要", default=dict)
+
+    class Meta:
+        verbose_name = "审计链摘要"
+        verbose_name_plural = "审计链摘要"
+        indexes = [models.Index(fields=["after_event_id", "id"], name="chain_digest_feed")]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d} {self.digest[:12]}"

@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from approvals.models import OPEN_STATES, Application, Event
 from approvals.selectors import overdue_q
 from hall.models import Department, Heartbeat
-from supervision.models import Warning
+from supervision.models import ChainDigest, Warning
 
 WARNING_KEYS = [(Warning.Kind.ACCEPT, Warning.Level.RED), (Warning.Kind.CORRECTION_NOTICE, Warning.Level.RED),
                 (Warning.Kind.DECISION, Warning.Level.YELLOW), (Warning.Kind.DECISION, Warning.Level.RED),
@@ -141,27 +141,49 @@ def summary(now: datetime) -> dict:
 
 
 # --- the event feed ------------------------------------------------------------------------------
+# Events and, since issue 12, the daily audit-chain digests (``ChainDigest``), each placed right after
+# the last event it covers. Every item has a position (event id, 0) or (after_event_id, digest id).
 
 FEED_PAGE = 100
+_FEED_CURSOR = re.compile(r"(\d{1,18})(?:\.(\d{10}))?")
 
 
-def event_cursor(event_id: int) -> str:
-    """Opaque to clients but ordered: zero-padded, so cursors also compare as strings."""
-    return f"{event_id:016d}"
+def event_cursor(event_id: int, digest_id: int = 0) -> str:
+    """Opaque to clients but ordered, also as strings: ``<event id, 16 digits>`` for an event,
+    ``<event id>.<digest id, 10 digits>`` for a digest after that event."""
+    return f"{event_id:016d}.{digest_id:010d}" if digest_id else f"{event_id:016d}"
 
 
-def parse_event_cursor(token: str) -> int | None:
-    token = (token or "").strip()
-    return int(token) if token.isdigit() and len(token) <= 18 else None
+def parse_event_cursor(token: str) -> tuple[int, int] | None:
+    match = _FEED_CURSOR.fullmatch((token or "").strip())
+    return (int(match[1]), int(match[2] or 0)) if match else None
 
 
-def event_page(after_id: int) -> tuple[list[Event], bool]:
-    """Events strictly after ``after_id``, oldest first, one query of ``FEED_PAGE + 1`` rows."""
+@dataclass
+class FeedItem:
+    kind: str  # "event" | "digest"
+    position: tuple[int, int]
+    row: object
+
+    @property
+    def cursor(self) -> str:
+        return event_cursor(*self.position)
+
+
+def event_page(after: tuple[int, int] | int) -> tuple[list[FeedItem], bool]:
+    """Feed items strictly after the position ``after``, oldest first: two queries of
+    ``FEED_PAGE + 1`` rows (events by id, digests by their index), merged."""
+    after_id, after_digest = (after, 0) if isinstance(after, int) else after
     events = (
         Event.objects.filter(pk__gt=after_id)
         .select_related("application")
         .only("id", "at", "action", "from_state", "to_state", "actor_role", "application__number", "application__state")
         .order_by("id")
     )
-    rows = list(events[: FEED_PAGE + 1])
-    return rows[:FEED_PAGE], len(rows) > FEED_PAGE
+    digests = ChainDigest.objects.filter(
+        Q(after_event_id__gt=after_id) | Q(after_event_id=after_id, pk__gt=after_digest)
+    ).order_by("after_event_id", "id")
+    items = [FeedItem("event", (e.pk, 0), e) for e in events[: FEED_PAGE + 1]]
+    items += [FeedItem("digest", (d.after_event_id, d.pk), d) for d in digests[: FEED_PAGE + 1]]
+    items.sort(key=lambda item: item.position)
+    return items[:FEED_PAGE], len(items) > FEED_PAGE

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from approvals.models import OPEN_STATES
 from hall.serializers import DepartmentRefSerializer
 from supervision.models import Warning
-from supervision.selectors import WARNING_KEYS, event_cursor
+from supervision.selectors import WARNING_KEYS
 
 
 class WarningFilterSerializer(serializers.Serializer):
@@ -61,21 +61,43 @@ class SummarySerializer(serializers.Serializer):
 
 class EventFilterSerializer(serializers.Serializer):
     after = serializers.CharField(
-        required=False, allow_blank=True, max_length=18, help_text="a cursor: events strictly after it"
+        required=False, allow_blank=True, max_length=40, help_text="a cursor: feed items strictly after it"
+    )
+
+
+class DigestSerializer(serializers.Serializer):
+    """The daily digest of the audit chains (docs/operations.md, "Audit chains")."""
+
+    hash = serializers.CharField(source="digest", help_text="SHA-256: the digest's own audit entry hash")
+    audit_entry_id = serializers.IntegerField()
+    families = serializers.JSONField(
+        help_text="per chain family (event, payment, audit): since_id, upto_id, rows, chains, hash, total_*"
     )
 
 
 class EventSerializer(serializers.Serializer):
-    cursor = serializers.SerializerMethodField()
+    """A feed item: a case event (``kind: event``) or a daily audit-chain digest (``kind: digest``,
+    with ``digest``; its case fields are null or empty)."""
+
+    cursor = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["event", "digest"])
     at = serializers.DateTimeField()
-    case_number = serializers.CharField(source="application.number")
+    case_number = serializers.CharField(allow_null=True)
     action = serializers.CharField()
     from_state = serializers.CharField()
     to_state = serializers.CharField()
     actor_role = serializers.CharField()
+    digest = DigestSerializer(allow_null=True)
 
-    def get_cursor(self, event) -> str:
-        return event_cursor(event.pk)
+    def to_representation(self, item):
+        row = item.row
+        if item.kind == "digest":
+            return {"cursor": item.cursor, "kind": "digest", "at": self.fields["at"].to_representation(row.at),
+                    "case_number": None, "action": "audit.digest", "from_state": "", "to_state": "", "actor_role": "",
+                    "digest": DigestSerializer(row).data}  # fmt: skip
+        return {"cursor": item.cursor, "kind": "event", "at": self.fields["at"].to_representation(row.at),
+                "case_number": row.application.number, "action": row.action, "from_state": row.from_state,
+                "to_state": row.to_state, "actor_role": row.actor_role, "digest": None}  # fmt: skip
 
 
 class EventPageSerializer(serializers.Serializer):
