@@ -4,10 +4,7 @@ Everything a user may read goes through ``approvals.scope.visible_cases``; outsi
 exist (404). The list and detail queries here run in a constant number of statements.
 """
 
-import re
 import secrets
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -16,6 +13,7 @@ from approvals import clock, workflow
 from approvals.models import Application, CorrectionNotice, Event, Material, State, Suspension
 from approvals.scope import case_for, visible_cases
 from catalog.models import MaterialRequirement
+from hall import paging
 from hall.models import User
 from hall.roles import STAFF_ROLES
 
@@ -83,69 +81,18 @@ def case_list(
     return cases
 
 
-# --- "next page" paging, newest first ---------------------------------------------------------------------
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
-_CURSOR = re.compile(r"(\d{1,18})_(\d{1,18})")
+# --- "next page" paging, newest first (hall.paging) ----------------------------------------------------
 
 
-def newest_cursor(case: Application) -> str:
-    """Where a newest-first page stops: ``<created_at in µs since 1970>_<id>`` (exact, no float)."""
-    return f"{(case.created_at - _EPOCH) // _MICROSECOND}_{case.pk}"
-
-
-def _parse_cursor(token: str) -> tuple[datetime, int] | None:
-    match = _CURSOR.fullmatch(token or "")
-    if not match:
-        return None
-    try:
-        return _EPOCH + int(match[1]) * _MICROSECOND, int(match[2])
-    except OverflowError:
-        return None
-
-
-@dataclass
-class NewestFirstPage:
-    rows: list
-    next_cursor: str = ""  # older cases follow (``?after=``)
-    previous_cursor: str = ""  # newer cases precede (``?before=``)
-
-
-def newest_first_page(cases: QuerySet, *, size: int, after: str = "", before: str = "") -> NewestFirstPage:
-    """One page of ``cases`` ordered by ``(-created_at, -id)``, continuing from a cursor: no ``COUNT`` and
-    no ``OFFSET``, one query of ``size + 1`` rows whatever the number of cases or the depth of the page
-    (the ``(-created_at, -id)`` index range starts at the cursor).
-
-    ``after``: the page of older cases following a row; ``before``: the newer ones preceding it (read
-    oldest first, then reversed). A cursor past either end, stale or malformed gives the first page.
-    """
-    newest = cases.order_by("-created_at", "-id")
-    backwards = _parse_cursor(before)
-    key = backwards or _parse_cursor(after)
-    if key is None:
-        page = newest
-    elif backwards:
-        at, pk = key
-        page = cases.filter(created_at__gte=at).filter(Q(created_at__gt=at) | Q(pk__gt=pk))
-        page = page.order_by("created_at", "id")
-    else:
-        at, pk = key
-        page = newest.filter(created_at__lte=at).filter(Q(created_at__lt=at) | Q(pk__lt=pk))
-    rows = list(page[: size + 1])
-    if key is not None and not rows:
-        return newest_first_page(cases, size=size)
-    more, rows = len(rows) > size, rows[:size]
-    if backwards:
-        rows.reverse()
-        has_previous, has_next = more, True
-    else:
-        has_previous, has_next = key is not None, more
-    return NewestFirstPage(
-        rows=rows,
-        next_cursor=newest_cursor(rows[-1]) if has_next and rows else "",
-        previous_cursor=newest_cursor(rows[0]) if has_previous and rows else "",
-    )
+def newest_first_page(cases: QuerySet, *, size: int, after: str = "", before: str = "") -> paging.Page:
+    """One page of ``cases`` by ``(-created_at, -id)`` from a cursor (``hall.paging``): ``after`` the
+    older cases following a row, ``before`` the newer ones preceding it. A cursor past either end,
+    stale or malformed gives the first page."""
+    newer, older = paging.decode_cursor(before), paging.decode_cursor(after)
+    page = paging.newest_first(cases, field="created_at", size=size, older=None if newer else older, newer=newer)
+    if (newer or older) and not page.rows:
+        return paging.newest_first(cases, field="created_at", size=size)
+    return page
 
 
 def case_detail(user: User, number: str) -> Application:

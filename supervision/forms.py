@@ -6,8 +6,8 @@ never silently widened to "everything".
 
 from django import forms
 
+from hall.paging import decode_cursor
 from supervision.models import Warning
-from supervision.selectors import parse_warning_cursor
 
 ALL = ("", "全部")
 
@@ -24,7 +24,7 @@ class CursorField(forms.CharField):
         value = super().clean(value)
         if not value:
             return None
-        cursor = parse_warning_cursor(value)
+        cursor = decode_cursor(value)
         if cursor is None:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return cursor

@@ -4,12 +4,13 @@ the number of cases, warnings or events."""
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet
 
 from approvals.models import OPEN_STATES, Application, Event
 from approvals.selectors import overdue_q
+from hall import paging
 from hall.models import Department, Heartbeat
 from supervision.models import ChainDigest, Warning
 
@@ -36,63 +37,14 @@ def warning_list(*, kind: str = "", level: str = "", department: str = "", open:
     return warnings.order_by("-raised_at", "-id")
 
 
-# --- "next page" paging of the warning list, newest first (the dashboard) ------------------------
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
-_WARNING_CURSOR = re.compile(r"(\d{1,18})_(\d{1,18})")
+# --- "next page" paging of the warning list, newest first (hall.paging) -------------------------
 
 
-def warning_cursor(warning: Warning) -> str:
-    """Where a page stops: ``<raised_at in µs since 1970>_<id>`` (exact, no float)."""
-    return f"{(warning.raised_at - _EPOCH) // _MICROSECOND}_{warning.pk}"
-
-
-def parse_warning_cursor(token: str) -> tuple[datetime, int] | None:
-    match = _WARNING_CURSOR.fullmatch(token or "")
-    if not match:
-        return None
-    try:
-        return _EPOCH + int(match[1]) * _MICROSECOND, int(match[2])
-    except OverflowError:
-        return None
-
-
-@dataclass
-class WarningPage:
-    rows: list
-    next_cursor: str = ""  # older warnings follow (``?before=``)
-    previous_cursor: str = ""  # newer warnings precede (``?after=``)
-
-
-def warning_page(warnings: QuerySet[Warning], *, size: int, before=None, after=None) -> WarningPage:
-    """One page of ``warnings`` by ``(-raised_at, -id)`` from a parsed cursor: no ``COUNT``, no
-    ``OFFSET``, one query of ``size + 1`` rows along the open-warnings index whatever the depth.
-
-    ``before``: the older warnings following a row; ``after``: the newer ones preceding it (read
-    oldest first, then reversed). A page past either end is empty (its warnings were resolved)."""
-    if after is not None:
-        at, pk = after
-        page = warnings.filter(raised_at__gte=at).filter(Q(raised_at__gt=at) | Q(pk__gt=pk))
-        page = page.order_by("raised_at", "id")
-    elif before is not None:
-        at, pk = before
-        page = warnings.filter(raised_at__lte=at).filter(Q(raised_at__lt=at) | Q(pk__lt=pk))
-        page = page.order_by("-raised_at", "-id")
-    else:
-        page = warnings.order_by("-raised_at", "-id")
-    rows = list(page[: size + 1])
-    more, rows = len(rows) > size, rows[:size]
-    if after is not None:
-        rows.reverse()
-        has_previous, has_next = more, True
-    else:
-        has_previous, has_next = before is not None, more
-    return WarningPage(
-        rows=rows,
-        next_cursor=warning_cursor(rows[-1]) if has_next and rows else "",
-        previous_cursor=warning_cursor(rows[0]) if has_previous and rows else "",
-    )
+def warning_page(warnings: QuerySet[Warning], *, size: int, before=None, after=None) -> paging.Page:
+    """One page of ``warnings`` by ``(-raised_at, -id)`` along the open-warnings index: ``before`` the
+    older warnings following a row, ``after`` the newer ones preceding it (decoded cursors). A page
+    past either end is empty (its warnings were resolved)."""
+    return paging.newest_first(warnings, field="raised_at", size=size, older=before, newer=after)
 
 
 def last_scan():
