@@ -173,6 +173,10 @@ class Application(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["state", "delivery_due"], name="case_delivery_due"),
             models.Index(fields=["deadline_provisional"], name="case_provisional",
                          condition=models.Q(deadline_provisional=True)),
+            # the scan records late closures since its last run by the closing act's instant
+            models.Index(fields=["accepted_at"], name="case_accepted_at"),
+            models.Index(fields=["decided_at"], name="case_decided_at"),
+            models.Index(fields=["delivered_at"], name="case_delivered_at"),
         ]  # fmt: skip
 
     def __str__(self):
