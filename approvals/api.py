@@ -8,26 +8,25 @@ import ipaddress
 
 from django.urls import reverse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status, throttling
 from rest_framework.generics import GenericAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from approvals import selectors, services, workflow
+from approvals import notices, selectors, services, workflow
 from approvals import serializers as s
 from approvals.models import Application, IdempotencyKey
 from approvals.scope import case_for
 from hall.audit import client_ip
 from hall.errors import NotPermitted, OutsideScope
 from hall.roles import Role
+from hall.schema import AnyOfSerializer, CursorPagination, error, errors
 
-ERRORS = {code: OpenApiResponse(description=text) for code, text in (
-    (400, "bad input: {error, detail, fields}"), (401, "not logged in"), (403, "role may not do this"),
-    (404, "absent or not yours"), (409, "conflicting or not-allowed transition"),
-)}  # fmt: skip
+# 400, 401, 403, 404, 415 and 429 are added to every operation by hall.schema.AutoSchema as they apply.
+ERRORS = errors(409)
 
 
 def _ip(request) -> str | None:
@@ -100,7 +99,7 @@ class ApplicationsView(GenericAPIView):
 class ApplicationDetailView(APIView):
     """The case shape: state, deadlines, materials (one row per requirement), timeline, fees."""
 
-    @extend_schema(responses={200: s.CaseSerializer, **ERRORS})
+    @extend_schema(responses={200: s.CaseSerializer})
     def get(self, request, number: str):
         return _case_response(request, number)
 
@@ -115,8 +114,8 @@ class MaterialUploadView(APIView):
         request={"multipart/form-data": s.MaterialUploadSerializer, "application/json": s.MaterialUploadSerializer},
         responses={
             201: s.MaterialRowSerializer,
-            413: OpenApiResponse(description="larger than UPLOAD_MAX_MB"),
-            415: OpenApiResponse(description="not PDF, JPEG, PNG or OFD"),
+            413: error(413),
+            415: error(415, "not PDF, JPEG, PNG or OFD by content, or a PDF with scripts or launch actions"),
             **ERRORS,
         },
     )
@@ -158,10 +157,11 @@ class DeliveryChoiceView(APIView):
         return _case_response(request, number)
 
 
-TRANSITION_BODY = PolymorphicProxySerializer(
-    component_name="TransitionBody",
-    serializers=list(dict.fromkeys(step.body_class() for step in workflow.STEPS if step.body != workflow.NO_BODY)),
-    resource_type_field_name=None,
+# One shape per body class of the workflow table (approvals.workflow.STEPS); which one applies is
+# chosen by the transition's name in the path.
+TRANSITION_BODY = AnyOfSerializer(
+    "TransitionBody",
+    list(dict.fromkeys(step.body_class() for step in workflow.STEPS if step.body != workflow.NO_BODY)),
 )
 
 
@@ -199,8 +199,7 @@ class ProgressView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("number", str, required=True), OpenApiParameter("query_code", str, required=True)],
-        responses={200: s.ProgressSerializer, 404: OpenApiResponse(description="no such number and code"),
-                   429: OpenApiResponse(description="throttled")},
+        responses={200: s.ProgressSerializer, 404: error(404, "no such number and query code")},
     )  # fmt: skip
     def get(self, request):
         case = selectors.case_by_query_code(
@@ -215,7 +214,10 @@ class NoticeView(APIView):
     """The PDF of a notice (受理通知书 acceptance, 补正材料通知书 correction, 决定书 decision …) for the
     owner or staff in scope; 404 while the case has not produced that notice."""
 
-    @extend_schema(responses={(200, "application/pdf"): OpenApiResponse(description="PDF"), **ERRORS})
+    @extend_schema(
+        parameters=[OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=list(notices.TITLES))],
+        responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="PDF")},
+    )
     def get(self, request, number: str, kind: str):
         from approvals.views import notice_response
 

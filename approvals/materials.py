@@ -113,7 +113,7 @@ def _objects_are_active(data: bytes) -> bool:
                 return True
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError, NotImplementedError):
         # Unreadable to pypdf: what the byte scan saw stands; a viewer would have to repair it too.
-        logger.info("PDF unreadable to pypdf; the byte scan decides")
+        logger.debug("PDF unreadable to pypdf; the byte scan decides")
     return False
 
 

@@ -2,13 +2,14 @@
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog import selectors
 from catalog.serializers import ItemFilterSerializer, ItemSerializer, ItemSummarySerializer, VersionQuerySerializer
 from hall.errors import OutsideScope
+from hall.schema import PageNumberPagination, errors
 
 
 class ItemPagination(PageNumberPagination):
@@ -17,19 +18,20 @@ class ItemPagination(PageNumberPagination):
     max_page_size = 100
 
 
-class ItemListView(APIView):
+class ItemListView(GenericAPIView):
     """Published items, filtered by ``q`` (Chinese text or pinyin initials), department, type, theme."""
 
     permission_classes = [permissions.AllowAny]
+    pagination_class = ItemPagination
+    serializer_class = ItemSummarySerializer
 
-    @extend_schema(parameters=[ItemFilterSerializer], responses={200: ItemSummarySerializer(many=True)})
+    @extend_schema(parameters=[ItemFilterSerializer], responses={200: ItemSummarySerializer(many=True), **errors(404)})
     def get(self, request):
         filters = ItemFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         items = selectors.search_items(**filters.validated_data)
-        paginator = ItemPagination()
-        page = paginator.paginate_queryset(items, request, view=self)
-        return paginator.get_paginated_response(ItemSummarySerializer(page, many=True).data)
+        page = self.paginate_queryset(items)
+        return self.get_paginated_response(ItemSummarySerializer(page, many=True).data)
 
 
 class ItemDetailView(APIView):

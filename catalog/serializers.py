@@ -3,6 +3,10 @@
 from rest_framework import serializers
 
 from catalog.models import Item, ItemType, ItemVersion
+from hall.serializers import DepartmentRefSerializer
+
+# The item shapes are built by hand in ``to_representation`` (one pass, no per-field lookups); the
+# declared fields below are what the OpenAPI schema describes, and must say the same.
 
 
 class MaterialSerializer(serializers.Serializer):
@@ -20,8 +24,8 @@ class MaterialSerializer(serializers.Serializer):
 class FeeSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
-    amount_fen = serializers.IntegerField(allow_null=True)
-    rule = serializers.CharField()
+    amount_fen = serializers.IntegerField(required=False, help_text="fixed amount; absent when a rule applies")
+    rule = serializers.CharField(required=False, help_text="how the amount is computed; absent for a fixed amount")
     basis = serializers.CharField()
 
     def to_representation(self, fee):
@@ -55,6 +59,22 @@ def _channels(version: ItemVersion) -> list[str]:
 class ItemSummarySerializer(serializers.Serializer):
     """One row of the item list."""
 
+    code = serializers.CharField()
+    name = serializers.CharField()
+    department = DepartmentRefSerializer()
+    type = serializers.CharField()
+    type_name = serializers.CharField()
+    status = serializers.CharField()
+    version = serializers.IntegerField()
+    statutory_days = serializers.IntegerField()
+    committed_days = serializers.IntegerField()
+    handling_kind = serializers.CharField()
+    joint = serializers.BooleanField()
+    charges_fees = serializers.BooleanField()
+    channels = serializers.ListField(child=serializers.CharField(), help_text="window, online, express")
+    visits = serializers.IntegerField()
+    holiday_service = serializers.BooleanField()
+
     def to_representation(self, item: Item):
         version = item.current_version
         return {
@@ -78,6 +98,43 @@ class ItemSummarySerializer(serializers.Serializer):
 
 class ItemSerializer(serializers.Serializer):
     """An item as one published version shows it (the item shape of DESIGN.md, and more)."""
+
+    code = serializers.CharField()
+    name = serializers.CharField()
+    department = DepartmentRefSerializer()
+    type = serializers.CharField()
+    type_name = serializers.CharField()
+    level = serializers.CharField()
+    status = serializers.CharField()
+    delegated_to = DepartmentRefSerializer(many=True)
+    themes = serializers.ListField(child=serializers.CharField())
+    version = serializers.IntegerField()
+    version_state = serializers.CharField()
+    published_at = serializers.DateTimeField(allow_null=True)
+    legal_basis = serializers.CharField()
+    implementing_body = serializers.CharField()
+    conditions = serializers.CharField()
+    statutory_days = serializers.IntegerField()
+    committed_days = serializers.IntegerField()
+    handling_kind = serializers.CharField()
+    joint = serializers.BooleanField()
+    joint_departments = DepartmentRefSerializer(many=True)
+    result_name = serializers.CharField()
+    result_type = serializers.CharField()
+    channels = serializers.ListField(child=serializers.CharField(), help_text="window, online, express")
+    visits = serializers.IntegerField()
+    holiday_service = serializers.BooleanField()
+    tell_and_commit = serializers.BooleanField()
+    intermediary_services = serializers.CharField()
+    consult_phone = serializers.CharField()
+    complaint_phone = serializers.CharField()
+    office_hours = serializers.CharField()
+    location = serializers.CharField()
+    charges_fees = serializers.BooleanField()
+    materials = MaterialSerializer(many=True)
+    fees = FeeSerializer(many=True)
+    steps = StepSerializer(many=True)
+    form_fields = FieldSerializer(many=True)
 
     def to_representation(self, version: ItemVersion):
         item = version.item

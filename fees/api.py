@@ -1,12 +1,13 @@
 """Payment platform callback (DESIGN.md, Payments): signed, idempotent, amounts checked."""
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from fees import services
+from hall.schema import error
 
 
 class RawBodyParser(BaseParser):
@@ -44,8 +45,8 @@ class PaymentCallbackView(APIView):
         responses={
             201: PAYMENT,
             200: PAYMENT,
-            400: OpenApiResponse(description="{error, detail, fields}"),
-            404: OpenApiResponse(description="unknown gateway"),
+            400: error(400, "bad signature (nothing recorded), bad body, or wrong amount (an anomaly)"),
+            404: error(404, "unknown gateway or payment code"),
         },
     )
     def post(self, request, gateway: str):

@@ -255,7 +255,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # hall.schema.AutoSchema documents the error responses (400 … 429, one shape) every operation can give.
+    "DEFAULT_SCHEMA_CLASS": "hall.schema.AutoSchema",
     "EXCEPTION_HANDLER": "hall.errors.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "hall.throttling.AnonRateThrottle",

@@ -63,10 +63,9 @@ class SummaryView(APIView):
 
 
 class EventFeedView(APIView):
-    """The case event stream (办件日志), oldest first, with the daily audit-chain digest after the last
-    event it covers (``kind``: ``event`` or ``digest``): ``after=<cursor>`` returns the items strictly
+    """The case event stream (办件日志), oldest first: ``after=<cursor>`` returns the events strictly
     after it, at most 100; ``next`` is the cursor of the following page, null at the end (keep the
-    last item's cursor to poll for newer ones)."""
+    last item's cursor to poll for newer events)."""
 
     permission_classes = [IsSupervisor]
 
@@ -75,9 +74,9 @@ class EventFeedView(APIView):
         filters = s.EventFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         after = filters.validated_data.get("after", "")
-        position = selectors.parse_event_cursor(after) if after else (0, 0)
-        if position is None:
+        after_id = selectors.parse_event_cursor(after) if after else 0
+        if after_id is None:
             raise serializers.ValidationError({"after": ["不是有效的游标。"]})
-        items, more = selectors.event_page(position)
-        next_cursor = items[-1].cursor if more else None
-        return Response({"results": s.EventSerializer(items, many=True).data, "next": next_cursor})
+        events, more = selectors.event_page(after_id)
+        next_cursor = selectors.event_cursor(events[-1].pk) if more else None
+        return Response({"results": s.EventSerializer(events, many=True).data, "next": next_cursor})
