@@ -128,6 +128,7 @@ class Fact:
     resolved: str  # SQL: when it stopped being true
     where: str  # every ``%s`` is the scan instant
     closed_column: str  # the act that closed the period: the beat's scans look back only from the last one
+    includes_open: bool = False  # also cases whose period is still open (closing act NULL)
 
 
 FACTS = (
@@ -146,7 +147,8 @@ FACTS = (
     Fact(Kind.DECISION, Level.YELLOW, "decision_due", "decision_yellow_at",
          "CASE WHEN a.decided_at < a.decision_due THEN a.decided_at ELSE a.decision_due END",
          "a.decision_yellow_at <= %s AND ((a.decided_at >= a.decision_yellow_at AND a.decided_at <= %s)"
-         " OR (a.decided_at IS NULL AND a.state IN {decision_states} AND a.decision_due < %s))", "decided_at"),
+         " OR (a.decided_at IS NULL AND a.state IN {decision_states} AND a.decision_due < %s))", "decided_at",
+         includes_open=True),
 )  # fmt: skip
 
 
@@ -155,8 +157,9 @@ def _record(cursor, t: dict, fact: Fact, at, since) -> int:
     ``since``: only periods closed since then (the indexed closing instant; open ones always)."""
     where = fact.where.format(decision_states=DECISION_STATES)
     params = [at] * where.count("%s")
-    if since is not None:
-        where = f"({where}) AND (a.{fact.closed_column} >= %s OR a.{fact.closed_column} IS NULL)"
+    if since is not None:  # a range of the closing act's index
+        still_open = f" OR a.{fact.closed_column} IS NULL" if fact.includes_open else ""
+        where = f"({where}) AND (a.{fact.closed_column} >= %s{still_open})"
         params.append(since)
     cursor.execute(
         f"INSERT INTO {t['warning']} (application_id, department_id, kind, level, due_at, raised_at, resolved_at)"
