@@ -8,6 +8,7 @@ under the row lock, and the workbench shows the same words instead of a button.
 from django.utils import timezone
 
 from approvals.workflow import DECISION_CLOCK_STATES, State
+from hall.roles import Role
 
 MAX_EXTENSION = 10  # art. 42
 MAX_JOINT_EXTENSION = 15  # arts. 26, 42: joint (unified) handling
@@ -82,7 +83,6 @@ def may_upload(user, case) -> bool:
     """Who may add or replace a material now: the filer before submitting or after a correction
     notice; a window clerk while a window-filed case waits for acceptance."""
     own = user.pk in (case.owner_id, case.filed_by_id) and case.state in (State.DRAFT, State.CORRECTION_REQUESTED)
-    window = (
-        case.state == State.SUBMITTED and case.channel == "window" and user.has_role("clerk")
-    )  # the clerk scans the walk-in's papers
+    # the window clerk scans a walk-in's papers (Application.Channel.WINDOW; this module is below models)
+    window = case.state == State.SUBMITTED and case.channel == "window" and user.has_role(Role.CLERK)
     return own or window
