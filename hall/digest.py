@@ -11,7 +11,9 @@ hash, and ``hall.signals.audit_digest_written`` hands it to the supervision even
 
 ``upto_id`` is taken behind a barrier: ``LOCK TABLE … IN SHARE MODE`` waits until every transaction
 inserting into the table has finished and holds new inserts back for the moment of ``max(id)`` —
-so no row with an id at or below ``upto_id`` can commit afterwards (once a day, milliseconds).
+so no row with an id at or below ``upto_id`` can commit afterwards (once a day, milliseconds). On
+PostgreSQL it is the owner's SECURITY DEFINER function ``hall_chain_barrier`` (the app role may not
+lock these tables itself); SQLite has one writer at a time anyway.
 """
 
 import hashlib
@@ -45,9 +47,10 @@ def _barrier(family: Family) -> int:
     model = model_of(family)
     using = router.db_for_write(model)
     with transaction.atomic(using=using):
-        if connections[using].vendor == "postgresql":
+        if connections[using].vendor == "postgresql":  # hall/migrations/0006_chain_barrier.py
             with connections[using].cursor() as cursor:
-                cursor.execute(f"LOCK TABLE {model._meta.db_table} IN SHARE MODE")
+                cursor.execute("SELECT hall_chain_barrier(%s::regclass)", [model._meta.db_table])
+                return cursor.fetchone()[0]
         return model.objects.using(using).aggregate(m=Max("id"))["m"] or 0
 
 

@@ -211,3 +211,28 @@ def test_beat_writes_the_digest_daily():
     entry = app.conf.beat_schedule["audit-digest"]
     assert entry["task"] == "hall.audit_tasks.audit_digest" and "hall.audit_tasks.audit_digest" in app.tasks
     assert entry["schedule"].hour == {0} and entry["schedule"].minute == {5}
+
+
+@pytest.mark.postgres
+def test_the_app_role_writes_the_chains_but_cannot_change_truncate_or_unguard_them(paid_case):
+    """The full stack runs as a role that owns no table (manage.py grant_app_role, docs/operations.md)."""
+    from io import StringIO
+
+    raw("CREATE ROLE hall_test_app NOLOGIN")
+    call_command("grant_app_role", "hall_test_app", stdout=StringIO())
+    raw("SET ROLE hall_test_app")
+    try:
+        audit.record("calendar.edit", "2026-10-08")
+        write_digest()  # the barrier goes through the owner's SECURITY DEFINER function
+        for sql in (
+            "UPDATE hall_auditentry SET target = 'x'",
+            "DELETE FROM fees_payment",
+            "TRUNCATE approvals_event",
+            "ALTER TABLE approvals_event DISABLE TRIGGER ALL",
+            "SET session_replication_role = replica",
+        ):
+            with pytest.raises(DatabaseError, match=r"permission denied|must be owner"), transaction.atomic():
+                raw(sql)
+    finally:
+        raw("RESET ROLE")
+    assert verify().broken is None
