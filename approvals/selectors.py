@@ -47,8 +47,18 @@ def scoped_cases(user: User) -> QuerySet[Application]:
 # indexed column plus the two exceptions.
 
 
+def _running() -> Q:
+    """A period runs: not suspended (art. 45), and a denial is not a result awaiting delivery."""
+    return ~Q(state=State.SUSPENDED) & ~Q(state=State.DECIDED, decision=Application.Decision.DENIED)
+
+
 def overdue_q(now) -> Q:
-    return Q(due_at__lt=now) & ~Q(state=State.SUSPENDED) & ~Q(state=State.DECIDED, decision=Application.Decision.DENIED)
+    return Q(due_at__lt=now) & _running()
+
+
+def due_by_q(now, until) -> Q:
+    """Not yet overdue, but the running period ends by ``until`` (today, within 3 working days)."""
+    return Q(due_at__gte=now, due_at__lte=until) & _running()
 
 
 def is_overdue(case: Application, now=None) -> bool:

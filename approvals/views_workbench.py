@@ -178,7 +178,7 @@ def queue(request):
             cases = cases.filter(selectors.overdue_q(now))
         if filters["due_soon"]:  # the running period ends within 3 working days
             horizon = calendar.end_of_day(calendar.add_working_days(working_days.today, DUE_SOON_DAYS))
-            cases = cases.filter(due_at__gte=now, due_at__lte=horizon)
+            cases = cases.filter(selectors.due_by_q(now, horizon))
         if filters["mine"]:
             cases = cases.filter(accepted_by=user)
         if filters["assigned"]:

@@ -9,8 +9,8 @@ from datetime import datetime
 from django.db.models import Count, Q, QuerySet
 
 from approvals.models import OPEN_STATES, Application, Event
-from approvals.selectors import overdue_q
-from hall import paging
+from approvals.selectors import due_by_q, overdue_q
+from hall import calendar, paging
 from hall.models import Department, Heartbeat
 from supervision.models import ChainDigest, Warning
 
@@ -52,13 +52,25 @@ def last_scan():
     return Heartbeat.objects.filter(name=SCAN_HEARTBEAT).values_list("at", flat=True).first()
 
 
+DUE_SOON_WORKING_DAYS = 3
+
+
 def summary(now: datetime) -> dict:
     """The dashboard's figures in three aggregate queries: open cases by department and state (with
-    the overdue ones), open warnings by department, kind and level, and the departments' names."""
+    the overdue ones and those due today or within 3 working days), open warnings by department,
+    kind and level, and the departments' names."""
+    today = calendar.local_date(now)
+    end_of_today = calendar.end_of_day(today)
+    soon = calendar.end_of_day(calendar.add_working_days(today, DUE_SOON_WORKING_DAYS))
     cases = (
         Application.objects.filter(state__in=OPEN_STATES)
         .values("department_id", "state")
-        .annotate(n=Count("id"), overdue=Count("id", filter=overdue_q(now)))  # the one definition
+        .annotate(
+            n=Count("id"),
+            overdue=Count("id", filter=overdue_q(now)),  # the one definition (approvals.selectors)
+            due_today=Count("id", filter=due_by_q(now, end_of_today)),
+            due_soon=Count("id", filter=due_by_q(now, soon)),
+        )
         .order_by()
     )
     warnings = (
@@ -70,10 +82,12 @@ def summary(now: datetime) -> dict:
     by_state = {state: 0 for state in OPEN_STATES}
     by_warning = {f"{kind}_{level}": 0 for kind, level in WARNING_KEYS}
     rows = defaultdict(lambda: {"open_cases": 0, "overdue": 0, "yellow": 0, "red": 0})
-    overdue = 0
+    overdue = due_today = due_soon = 0
     for row in cases:
         by_state[row["state"]] += row["n"]
         overdue += row["overdue"]
+        due_today += row["due_today"]
+        due_soon += row["due_soon"]
         rows[row["department_id"]]["open_cases"] += row["n"]
         rows[row["department_id"]]["overdue"] += row["overdue"]
     for row in warnings:
@@ -85,6 +99,8 @@ def summary(now: datetime) -> dict:
         "open_cases": {"total": sum(by_state.values()), "by_state": by_state},
         "open_warnings": {"total": sum(by_warning.values()), "by_kind_level": by_warning},
         "overdue": overdue,
+        "due_today": due_today,
+        "due_within_3_working_days": due_soon,
         "departments": [
             {"department": {"code": d.code, "name": d.name}, **rows[d.pk]}
             for d in sorted(departments, key=lambda d: (d.sort_order, d.code))

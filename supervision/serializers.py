@@ -13,9 +13,13 @@ class WarningFilterSerializer(serializers.Serializer):
     level = serializers.ChoiceField(choices=Warning.Level.choices, required=False, allow_blank=True)
     department = serializers.CharField(required=False, allow_blank=True, max_length=20, help_text="department code")
     open = serializers.ChoiceField(
-        choices=["true", "false", "all"], required=False, default="true",
-        help_text="true: open warnings (default); false: resolved ones; all: both",
+        choices=["true", "false", "all"], required=False, allow_blank=True, default="true",
+        help_text="true: open warnings (default, also when empty); false: resolved ones; all: both",
     )  # fmt: skip
+
+    def validate_open(self, value: str) -> str:
+        """``open=`` (empty, as a form leaves it) reads as the default: it is accepted, so it is documented."""
+        return value or "true"
 
 
 class WarningSerializer(serializers.Serializer):
@@ -56,6 +60,10 @@ class SummarySerializer(serializers.Serializer):
     open_cases = OpenCasesSerializer()
     open_warnings = OpenWarningsSerializer()
     overdue = serializers.IntegerField(help_text="open cases past their running legal period (not suspended)")
+    due_today = serializers.IntegerField(help_text="not yet overdue; the running period ends today")
+    due_within_3_working_days = serializers.IntegerField(
+        help_text="not yet overdue; the running period ends by the 3rd working day after today (today included)"
+    )
     departments = DepartmentFiguresSerializer(many=True)
 
 

@@ -52,6 +52,8 @@ def _figures(summary: dict) -> dict:
     return {
         "open_cases": summary["open_cases"]["total"],
         "overdue": summary["overdue"],
+        "due_today": summary["due_today"],
+        "due_soon": summary["due_within_3_working_days"],
         "yellow": sum(c["count"] for c in cards if c["level"] == Level.YELLOW),
         "red": sum(c["count"] for c in cards if c["level"] == Level.RED),
         "cards": cards,

@@ -127,6 +127,7 @@ def test_summary_figures_from_aggregate_queries(people, supervisor, late, django
                           "delivery_red": 0},
     }  # fmt: skip
     assert body["overdue"] == 2
+    assert body["due_today"] == body["due_within_3_working_days"] == 0  # both already late
     assert body["departments"] == [
         {"department": {"code": submitted.department.code, "name": submitted.department.name},
          "open_cases": 2, "overdue": 2, "yellow": 0, "red": 3},
@@ -186,3 +187,21 @@ def test_events_page_by_100_with_a_next_cursor_in_one_query(people, supervisor):
 def test_a_bad_cursor_is_400(supervisor, cursor):
     response = supervisor.get(f"/api/v1/supervision/events?after={cursor}")
     assert response.status_code == 400 and "after" in response.json()["fields"]
+
+
+def test_the_daily_audit_digest_is_a_feed_item_after_the_events_it_covers(people, supervisor):
+    """Issue 12, point 6: the upper level receives each digest of the audit chains in the feed."""
+    from hall.digest import write_digest
+
+    case = under_review_from_october_8(people)
+    digest = write_digest()
+    items = supervisor.get("/api/v1/supervision/events").json()["results"]
+
+    assert [i["kind"] for i in items] == ["event"] * 4 + ["digest"]
+    last_event, item = items[-2], items[-1]
+    assert item["cursor"] > last_event["cursor"] and item["cursor"].startswith(last_event["cursor"] + ".")
+    assert item["action"] == "audit.digest" and item["case_number"] is None
+    assert item["digest"]["hash"] == digest.row_hash and item["digest"]["audit_entry_id"] == digest.pk
+    assert item["digest"]["families"]["event"]["upto_id"] == Event.objects.latest("id").pk
+    assert supervisor.get(f"/api/v1/supervision/events?after={last_event['cursor']}").json()["results"] == [item]
+    assert supervisor.get(f"/api/v1/supervision/events?after={item['cursor']}").json()["results"] == []

@@ -104,6 +104,8 @@ def test_the_figures_are_those_of_the_scan(people, late):
     open_warnings = Warning.objects.filter(resolved_at__isnull=True)
     assert figure(response, "open-cases") == 4
     assert figure(response, "overdue") == 3  # the two unanswered receipts and the late decision
+    assert figure(response, "due-today") == 1  # the case accepted 10-08: due 10-14 23:59:59
+    assert figure(response, "due-soon") == 1  # within 3 working days: the same one (today included)
     assert figure(response, "yellow") == open_warnings.filter(level="yellow").count() == 1
     assert figure(response, "red") == open_warnings.filter(level="red").count() == 4
 
