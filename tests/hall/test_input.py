@@ -115,3 +115,12 @@ def test_real_nul_characters_are_still_refused(client, kwargs, status):
     assert response.status_code == status, response.content[:300]
     if path.startswith("/api/"):
         assert_json_error(response, status, "bad_request")
+
+
+def test_a_number_sent_for_a_text_field_is_400_on_that_field(db):
+    """The schema says ``type: string``: a JSON number for a text field is refused, not coerced."""
+    from rest_framework.test import APIClient
+
+    response = APIClient().post("/api/v1/auth/token", {"username": 13800000001, "password": "x"}, format="json")
+    assert response.status_code == 400
+    assert set(response.json()["fields"]) == {"username"}

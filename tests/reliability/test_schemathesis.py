@@ -135,6 +135,7 @@ def test_every_operation_answers_as_its_schema_says_for_every_role(hall_api):
             deadline=DEADLINE_MS,
             database=None,
             phases=[Phase.explicit, Phase.generate],
+            derandomize=True,  # the same examples every run: a CI result is reproducible
             suppress_health_check=list(HealthCheck),
         )
         @given(case=operation.as_strategy(generation_mode=mode), number=st.one_of(st.none(), real))

@@ -193,7 +193,7 @@ def test_the_daily_audit_digest_is_a_feed_item_after_the_events_it_covers(people
     """Issue 12, point 6: the upper level receives each digest of the audit chains in the feed."""
     from hall.digest import write_digest
 
-    case = under_review_from_october_8(people)
+    under_review_from_october_8(people)
     digest = write_digest()
     items = supervisor.get("/api/v1/supervision/events").json()["results"]
 
