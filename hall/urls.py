@@ -11,6 +11,7 @@ from catalog import api as catalog_api
 from fees import api as fees_api
 from hall import api, health, views
 from supervision import api as supervision_api
+from supervision import api_orders as supervision_orders_api
 
 api_v1 = [
     path("auth/token", api.TokenView.as_view(), name="api-token"),
@@ -33,6 +34,12 @@ api_v1 = [
     path("supervision/warnings", supervision_api.WarningListView.as_view(), name="api-supervision-warnings"),
     path("supervision/summary", supervision_api.SummaryView.as_view(), name="api-supervision-summary"),
     path("supervision/events", supervision_api.EventFeedView.as_view(), name="api-supervision-events"),
+    path("supervision/orders", supervision_orders_api.OrdersView.as_view(), name="api-supervision-orders"),
+    path(
+        "supervision/orders/<int:order_id>/<str:act>",
+        supervision_orders_api.OrderActionView.as_view(),
+        name="api-supervision-order-act",
+    ),
 ]
 
 urlpatterns = [

@@ -74,3 +74,48 @@ class ChainDigest(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d} {self.digest[:12]}"
+
+
+class Order(models.Model):
+    """督办: a supervisor's written order to a department about a case, a warning or its work, to be
+    answered within N working days; past its due it escalates to level 2 (约谈) and the department's
+    head is told. Supervisors change no case: an order is how they act (DESIGN.md, Permissions)."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "待答复"
+        ANSWERED = "answered", "已答复"
+        CLOSED = "closed", "已办结"
+
+    application = models.ForeignKey(
+        "approvals.Application", verbose_name="办件", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="orders",
+    )  # fmt: skip
+    warning = models.ForeignKey(Warning, verbose_name="预警", null=True, blank=True, on_delete=models.PROTECT)
+    department = models.ForeignKey("hall.Department", verbose_name="被督办部门", on_delete=models.PROTECT)
+    text = models.TextField("督办内容")
+    due_days = models.PositiveSmallIntegerField("答复时限（工作日）")
+    due = models.DateTimeField("答复期限")
+    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.OPEN)
+    level = models.PositiveSmallIntegerField("级别", default=1, help_text="2：逾期未答复，升级约谈")
+    escalated_at = models.DateTimeField("升级时间", null=True, blank=True)
+    created_by = models.ForeignKey("hall.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("督办时间")
+    response = models.TextField("答复", blank=True)
+    responded_by = models.ForeignKey("hall.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    responded_at = models.DateTimeField("答复时间", null=True, blank=True)
+    returned_reason = models.TextField("退回理由", blank=True)
+    closed_by = models.ForeignKey("hall.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "督办"
+        verbose_name_plural = "督办"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["department", "state"], name="order_department_state"),
+            # the scan's escalation: open orders past their due
+            models.Index(fields=["due"], name="order_open_due", condition=models.Q(state="open", level=1)),
+        ]
+
+    def __str__(self):
+        return f"督办 {self.pk}"

@@ -3,8 +3,10 @@
 from datetime import timedelta
 
 from celery import shared_task
+from django.utils import timezone
 
 from hall import services as hall_services
+from supervision.orders import escalate_overdue
 from supervision.scan import scan_deadlines
 from supervision.selectors import SCAN_HEARTBEAT, last_scan
 
@@ -18,6 +20,8 @@ def scan_deadlines_task() -> dict:
     """Run by beat every SCAN_INTERVAL_SECONDS. A lost run loses nothing: the next scan catches up.
     Records the ``scan_deadlines`` heartbeat (``manage.py check_heartbeat scan_deadlines``)."""
     last = last_scan()
-    counts = scan_deadlines(since=last - FACT_LOOKBACK if last else None)
+    now = timezone.now()
+    counts = scan_deadlines(now, since=last - FACT_LOOKBACK if last else None)
+    counts["escalated_orders"] = escalate_overdue(now)
     hall_services.record_heartbeat(SCAN_HEARTBEAT)
     return counts

@@ -5,6 +5,7 @@ from datetime import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from supervision.orders import escalate_overdue
 from supervision.scan import scan_deadlines
 
 
@@ -28,8 +29,10 @@ class Command(BaseCommand):
     def handle(self, *args, at=None, **options):
         instant = parse_instant(at) if at is not None else timezone.now()
         counts = scan_deadlines(instant)
+        escalated = escalate_overdue(instant)  # 督办 past their due: level 2
         raised = " ".join(f"{key}={n}" for key, n in counts["raised"].items())
         local = timezone.localtime(instant).isoformat(timespec="seconds")
         self.stdout.write(
-            f"scan at {local}: raised {sum(counts['raised'].values())} ({raised}); resolved {counts['resolved']}"
+            f"scan at {local}: raised {sum(counts['raised'].values())} ({raised}); resolved {counts['resolved']};"
+            f" orders escalated {escalated}"
         )

@@ -1,0 +1,161 @@
+"""督办 (supervision orders): one function per act, each one transaction, each audited.
+
+A supervisor issues an order to a department — about a case, one of its warnings, or the
+department's work — to be answered within N working days (``hall.calendar``). The department's
+staff answer it; the supervisor closes it or sends it back with a reason (open again, a new due
+date). An open order past its due escalates to level 2 (约谈) in the deadline scan, and the
+department's head (its approvers) is told. Supervisors change no case: orders are their acts.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from approvals.intake import required_text
+from approvals.models import Application
+from hall import audit, calendar
+from hall.errors import Conflict, NotPermitted, OutsideScope
+from hall.models import Department, StaffMembership, User
+from hall.notify import notify
+from hall.roles import DEPARTMENT_ROLES, Role
+from supervision.models import Order, Warning
+
+MAX_DUE_DAYS = 30
+
+
+def _ensure_supervisor(user: User) -> None:
+    if not user.has_role(Role.SUPERVISOR):
+        raise NotPermitted("督办由监察人员发出和办结。")
+
+
+def visible_orders(user: User):
+    """Supervisors: every order; department staff: their departments' orders; others: none."""
+    orders = Order.objects.select_related("department", "application", "created_by")
+    if user.has_role(Role.SUPERVISOR):
+        return orders
+    departments = StaffMembership.objects.filter(user=user, role__in=DEPARTMENT_ROLES).values("department_id")
+    return orders.filter(department_id__in=departments)
+
+
+def _staff(department_id: int, role: str) -> list[User]:
+    """The department's staff in ``role``: its approvers are its head for an order (负责人)."""
+    return list(User.objects.filter(memberships__department_id=department_id, memberships__role=role).distinct())
+
+
+def _due(days: int, at):
+    return calendar.deadline_instant(at, days)
+
+
+def _clean_days(due_days) -> int:
+    if not isinstance(due_days, int) or isinstance(due_days, bool) or not 1 <= due_days <= MAX_DUE_DAYS:
+        raise ValidationError({"due_days": [f"答复时限须为 1 至 {MAX_DUE_DAYS} 个工作日。"]})
+    return due_days
+
+
+def issue_order(
+    *, by: User, department_code: str, text: str, due_days, case_number: str = "", warning_id=None, ip=None
+) -> Order:
+    """督办: the department must answer within ``due_days`` working days; it is told at once."""
+    _ensure_supervisor(by)
+    text = required_text(text, "text", "请写明督办内容。")
+    due_days = _clean_days(due_days)
+    department = Department.objects.filter(code=str(department_code or "").strip()).first()
+    if department is None:
+        raise ValidationError({"department_code": ["没有这个部门。"]})
+    case = Application.objects.filter(number=str(case_number or "").strip()).first() if case_number else None
+    if case_number and case is None:
+        raise ValidationError({"case_number": ["没有这个办件。"]})
+    warning = None
+    if warning_id not in (None, ""):
+        warning = Warning.objects.filter(pk=warning_id if str(warning_id).isdecimal() else 0).first()
+        if warning is None:
+            raise ValidationError({"warning_id": ["没有这条预警。"]})
+        case = case or warning.application
+    now = timezone.now()
+    with transaction.atomic():
+        order = Order.objects.create(
+            application=case, warning=warning, department=department, text=text, due_days=due_days,
+            due=_due(due_days, now), created_by=by, created_at=now,
+        )  # fmt: skip
+        audit.record("supervision.issue_order", f"order {order.pk}", actor=by, ip=ip, department=department.code,
+                     case=case.number if case else "", due=order.due.isoformat())  # fmt: skip
+        for head in {*_staff(department.pk, Role.APPROVER), *_staff(department.pk, Role.CLERK)}:
+            notify(head, kind="order", title=f"督办：{department.name}",
+                   body=f"{text}\n请于 {timezone.localtime(order.due):%Y-%m-%d %H:%M} 前答复。",
+                   url="/workbench/orders/")  # fmt: skip
+    return order
+
+
+def _locked(order_id, user: User) -> Order:
+    order = visible_orders(user).select_for_update(of=("self",)).filter(pk=order_id).first()
+    if order is None:
+        raise OutsideScope("没有这条督办。")
+    return order
+
+
+def answer_order(*, order_id: int, by: User, text: str, ip=None) -> Order:
+    """答复: staff of the ordered department answer; the supervisor who issued it is told."""
+    text = required_text(text, "text", "请填写答复内容。")
+    with transaction.atomic():
+        order = _locked(order_id, by)
+        if by.has_role(Role.SUPERVISOR) and not by.role_names & set(DEPARTMENT_ROLES):
+            raise NotPermitted("督办由被督办部门答复。")
+        if order.state != Order.State.OPEN:
+            raise Conflict(f"督办当前状态为“{order.get_state_display()}”，不能答复。")
+        order.state, order.response, order.responded_by, order.responded_at = (
+            Order.State.ANSWERED, text, by, timezone.now(),
+        )  # fmt: skip
+        order.save(update_fields=["state", "response", "responded_by", "responded_at"])
+        audit.record("supervision.answer_order", f"order {order.pk}", actor=by, ip=ip)
+        notify(order.created_by, kind="order_answered", title=f"督办已答复：{order.department.name}", body=text,
+               url="/supervision/orders/")  # fmt: skip
+    return order
+
+
+def close_order(*, order_id: int, by: User, ip=None) -> Order:
+    """办结: the supervisor accepts the answer."""
+    _ensure_supervisor(by)
+    with transaction.atomic():
+        order = _locked(order_id, by)
+        if order.state != Order.State.ANSWERED:
+            raise Conflict("只有已答复的督办可以办结。")
+        order.state, order.closed_by, order.closed_at = Order.State.CLOSED, by, timezone.now()
+        order.save(update_fields=["state", "closed_by", "closed_at"])
+        audit.record("supervision.close_order", f"order {order.pk}", actor=by, ip=ip)
+    return order
+
+
+def return_order(*, order_id: int, by: User, reason: str, ip=None) -> Order:
+    """退回: the answer does not suffice; the department answers again within the same number of days."""
+    _ensure_supervisor(by)
+    reason = required_text(reason, "reason", "请说明退回理由。")
+    with transaction.atomic():
+        order = _locked(order_id, by)
+        if order.state != Order.State.ANSWERED:
+            raise Conflict("只有已答复的督办可以退回。")
+        now = timezone.now()
+        order.state, order.returned_reason, order.due = Order.State.OPEN, reason, _due(order.due_days, now)
+        order.save(update_fields=["state", "returned_reason", "due"])
+        audit.record("supervision.return_order", f"order {order.pk}", actor=by, ip=ip, reason=reason)
+        for clerk in _staff(order.department_id, Role.CLERK):
+            notify(clerk, kind="order", title=f"督办退回：{order.department.name}", body=reason,
+                   url="/workbench/orders/")  # fmt: skip
+    return order
+
+
+def escalate_overdue(at) -> int:
+    """In the deadline scan: every open level-1 order past its due becomes level 2 (约谈) in one
+    statement; the department heads of the escalated ones are told."""
+    table = connection.ops.quote_name(Order._meta.db_table)
+    value = connection.ops.adapt_datetimefield_value(at)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET level = 2, escalated_at = %s WHERE state = %s AND level = 1 AND due < %s RETURNING id",
+            [value, Order.State.OPEN, value],
+        )
+        escalated = [row[0] for row in cursor.fetchall()]
+        for order in Order.objects.filter(pk__in=escalated).select_related("department"):
+            for head in _staff(order.department_id, Role.APPROVER):
+                notify(head, kind="order_escalated", title=f"督办逾期升级（约谈）：{order.department.name}",
+                       body=order.text, url="/workbench/orders/")  # fmt: skip
+    return len(escalated)

@@ -1,0 +1,101 @@
+"""督办 (issue 13, point 5): a supervisor orders a department to answer within N working days; the
+department answers; the supervisor closes it or sends it back; an order past its due escalates to
+level 2 in the deadline scan and the department's head is told. Everything audited."""
+
+import pytest
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+from hall.models import AuditEntry, Notification
+from supervision.models import Order
+from supervision.scan import scan_deadlines
+from tests.approvals.helpers import at, end_of, frozen
+from tests.supervision.test_scan import submitted_on_september_30
+
+URL = "/api/v1/supervision/orders"
+
+
+def api(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def warned(people):
+    """An application left unanswered since 09-30: a 受理超期 red card on 10-14."""
+    case = submitted_on_september_30(people)
+    scan_deadlines(at(2026, 10, 14, 9))
+    return case, case.warnings.get(kind="accept")
+
+
+def issue(people, warned, **extra):
+    case, warning = warned
+    body = {"warning_id": warning.pk, "department_code": case.department.code,
+            "text": "请说明未按时受理的原因并立即整改", "due_days": 2, **extra}  # fmt: skip
+    with frozen(at(2026, 10, 14, 10)):
+        return api(people.supervisor).post(URL, body, format="json")
+
+
+def test_the_order_lifecycle_issue_answer_return_answer_close(people, warned):
+    case, _ = warned
+    created = issue(people, warned)
+    assert created.status_code == 201, created.content
+    order = created.json()
+    assert (order["state"], order["level"], order["case_number"]) == ("open", 1, case.number)
+    assert order["due"] == "2026-10-16T23:59:59+08:00"  # 2 working days after 10-14
+    assert Notification.objects.filter(user=people.clerk, kind="order").exists()
+    assert Notification.objects.filter(user=people.approver, kind="order").exists()
+
+    act = f"{URL}/{order['id']}"
+    answer = {"text": "已于当日受理，并对窗口人员进行了提醒"}
+    answered = api(people.clerk).post(f"{act}/response", answer, format="json")
+    assert answered.status_code == 200 and answered.json()["state"] == "answered"
+    assert Notification.objects.filter(user=people.supervisor, kind="order_answered").exists()
+    returned = api(people.supervisor).post(f"{act}/return", {"reason": "请附整改措施"}, format="json")
+    assert returned.status_code == 200 and returned.json()["state"] == "open"
+    api(people.clerk).post(f"{act}/response", {"text": "整改措施：每日下班前清查待受理件"}, format="json")
+    closed = api(people.supervisor).post(f"{act}/close", {}, format="json")
+    assert closed.status_code == 200 and closed.json()["state"] == "closed"
+    actions = set(AuditEntry.objects.filter(target=f"order {order['id']}").values_list("action", flat=True))
+    assert actions == {"supervision.issue_order", "supervision.answer_order", "supervision.return_order",
+                       "supervision.close_order"}  # fmt: skip
+
+
+def test_an_order_past_its_due_escalates_in_the_scan(people, warned):
+    order_id = issue(people, warned).json()["id"]
+    call_command("scan_deadlines", at="2026-10-16T23:00:00+08:00")
+    assert Order.objects.get(pk=order_id).level == 1
+    call_command("scan_deadlines", at="2026-10-19T09:00:00+08:00")
+    order = Order.objects.get(pk=order_id)
+    assert (order.level, order.escalated_at) == (2, at(2026, 10, 19, 9))
+    assert order.due == end_of(2026, 10, 16)
+    assert Notification.objects.filter(user=people.approver, kind="order_escalated").count() == 1
+    call_command("scan_deadlines", at="2026-10-20T09:00:00+08:00")  # once only
+    assert Notification.objects.filter(user=people.approver, kind="order_escalated").count() == 1
+
+
+def test_who_may_do_what_with_orders(people, warned):
+    order_id = issue(people, warned).json()["id"]
+    act = f"{URL}/{order_id}"
+    for username in ("applicant", "clerk", "approver", "clerk2"):
+        assert issue(people, warned).status_code == 201  # sanity: the supervisor may
+        body = {"department_code": "ZRZYJ", "text": "x", "due_days": 1}
+        assert api(getattr(people, username)).post(URL, body, format="json").status_code == 403, username
+    # the supervisor does not answer; another department's clerk does not see it; applicants neither
+    assert api(people.supervisor).post(f"{act}/response", {"text": "x"}, format="json").status_code == 403
+    assert api(people.clerk2).post(f"{act}/response", {"text": "x"}, format="json").status_code == 404
+    assert api(people.applicant).post(f"{act}/response", {"text": "x"}, format="json").status_code == 404
+    assert api(people.clerk).post(f"{act}/close", {}, format="json").status_code == 403
+    assert api(people.clerk2).get(URL).json()["results"] == []
+    assert len(api(people.clerk).get(URL).json()["results"]) >= 1
+    assert api(people.clerk).post(f"{act}/fly", {}, format="json").status_code == 404
+
+
+def test_bad_orders_are_400_naming_the_field(people, warned):
+    assert "due_days" in issue(people, warned, due_days=0).json()["fields"]
+    assert "department_code" in issue(people, warned, department_code="NOPE").json()["fields"]
+    assert "case_number" in issue(people, warned, warning_id=None, case_number="NO-SUCH").json()["fields"]
+    order_id = issue(people, warned).json()["id"]
+    closing_too_early = api(people.supervisor).post(f"{URL}/{order_id}/close", {}, format="json")
+    assert closing_too_early.status_code == 409
