@@ -63,9 +63,10 @@ class SummaryView(APIView):
 
 
 class EventFeedView(APIView):
-    """The case event stream (办件日志), oldest first: ``after=<cursor>`` returns the events strictly
+    """The case event stream (办件日志), oldest first, with the daily audit-chain digest after the last
+    event it covers (``kind``: ``event`` or ``digest``): ``after=<cursor>`` returns the items strictly
     after it, at most 100; ``next`` is the cursor of the following page, null at the end (keep the
-    last item's cursor to poll for newer events)."""
+    last item's cursor to poll for newer ones)."""
 
     permission_classes = [IsSupervisor]
 
@@ -74,9 +75,9 @@ class EventFeedView(APIView):
         filters = s.EventFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         after = filters.validated_data.get("after", "")
-        after_id = selectors.parse_event_cursor(after) if after else 0
-        if after_id is None:
+        position = selectors.parse_event_cursor(after) if after else (0, 0)
+        if position is None:
             raise serializers.ValidationError({"after": ["不是有效的游标。"]})
-        events, more = selectors.event_page(after_id)
-        next_cursor = selectors.event_cursor(events[-1].pk) if more else None
-        return Response({"results": s.EventSerializer(events, many=True).data, "next": next_cursor})
+        items, more = selectors.event_page(position)
+        next_cursor = items[-1].cursor if more else None
+        return Response({"results": s.EventSerializer(items, many=True).data, "next": next_cursor})
