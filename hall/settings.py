@@ -91,6 +91,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "hall.context_processors.hall",
+                "supervision.context_processors.orders",
             ],
         },
     },

@@ -1,14 +1,15 @@
 """督办 API (DESIGN.md, "More of the contract"): supervisors issue, list, close and return orders; the
 ordered department answers. Views parse and shape; ``supervision.orders`` decides."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hall.audit import client_ip
-from hall.errors import OutsideScope
+from hall.errors import NotPermitted, OutsideScope
+from hall.roles import DEPARTMENT_ROLES, Role
 from hall.schema import CursorPagination, errors
 from hall.serializers import DepartmentRefSerializer
 from supervision import orders
@@ -69,6 +70,8 @@ class OrdersView(GenericAPIView):
 
     @extend_schema(responses={200: OrderSerializer(many=True)})
     def get(self, request):
+        if not request.user.role_names & {Role.SUPERVISOR, *DEPARTMENT_ROLES}:
+            raise NotPermitted("督办仅供监察人员和被督办部门查看。")
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(OrderSerializer(page, many=True).data)
 
@@ -90,7 +93,11 @@ class OrderActionView(APIView):
         "return": (orders.return_order, ReasonSerializer),
     }
 
-    @extend_schema(request=TextSerializer, responses={200: OrderSerializer, **errors(409)})
+    @extend_schema(
+        operation_id="v1_supervision_orders_act",
+        parameters=[OpenApiParameter("act", str, OpenApiParameter.PATH, enum=["response", "close", "return"])],
+        request=TextSerializer, responses={200: OrderSerializer, **errors(409)},
+    )  # fmt: skip
     def post(self, request, order_id: int, act: str):
         if act not in self.ACTS:
             raise OutsideScope("没有这个督办操作。")

@@ -2,10 +2,15 @@
 
 from django.urls import path
 
-from supervision import views
+from supervision import views, views_orders
 
 app_name = "supervision"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("orders/", views_orders.supervisor_orders, name="orders"),
+    path("orders/<int:order_id>/close/", views_orders.close, name="order_close"),
+    path("orders/<int:order_id>/return/", views_orders.send_back, name="order_return"),
+    path("department-orders/", views_orders.department_orders, name="department_orders"),
+    path("department-orders/<int:order_id>/answer/", views_orders.answer, name="order_answer"),
 ]

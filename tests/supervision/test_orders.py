@@ -90,6 +90,8 @@ def test_who_may_do_what_with_orders(people, warned):
     assert api(people.clerk2).get(URL).json()["results"] == []
     assert len(api(people.clerk).get(URL).json()["results"]) >= 1
     assert api(people.clerk).post(f"{act}/fly", {}, format="json").status_code == 404
+    assert api(people.applicant).get(URL).status_code == 403
+    assert APIClient().get(URL).status_code == 401
 
 
 def test_bad_orders_are_400_naming_the_field(people, warned):
@@ -99,3 +101,34 @@ def test_bad_orders_are_400_naming_the_field(people, warned):
     order_id = issue(people, warned).json()["id"]
     closing_too_early = api(people.supervisor).post(f"{URL}/{order_id}/close", {}, format="json")
     assert closing_too_early.status_code == 409
+
+
+def test_the_pages_issue_answer_and_close_an_order(people, warned, client):
+    """The browser path: the supervisor issues from the case page's link, the clerk sees 督办 with a
+    count on every page and answers, the supervisor closes it."""
+    case, _ = warned
+    client.force_login(people.supervisor)
+    case_page = client.get(f"/workbench/cases/{case.number}/").content.decode()
+    assert f"/supervision/orders/?case={case.number}&amp;department={case.department.code}" in case_page
+    form = client.get(f"/supervision/orders/?case={case.number}&department={case.department.code}")
+    assert f'value="{case.number}"' in form.content.decode()
+    refused = client.post("/supervision/orders/", {"department_code": case.department.code, "text": "", "due_days": 2})
+    assert refused.status_code == 400 and "请写明督办内容。" in refused.content.decode()
+    sent = client.post("/supervision/orders/", {"department_code": case.department.code, "case_number": case.number,
+                                                "text": "请当日受理并说明原因", "due_days": 2})  # fmt: skip
+    assert sent.status_code == 302
+    order = Order.objects.get()
+
+    client.force_login(people.clerk)
+    home = client.get("/workbench/").content.decode()
+    assert 'id="nav-orders"' in home and '督办<span class="count">1</span>' in home
+    assert "请当日受理并说明原因" in client.get("/supervision/department-orders/").content.decode()
+    assert client.post(f"/supervision/department-orders/{order.pk}/answer/", {"text": "已受理"}).status_code == 302
+    assert 'id="nav-orders"' not in client.get("/workbench/").content.decode()
+    assert client.get("/supervision/orders/").status_code == 403
+
+    client.force_login(people.supervisor)
+    assert client.post(f"/supervision/orders/{order.pk}/close/").status_code == 302
+    assert Order.objects.get().state == "closed"
+    client.force_login(people.applicant)
+    assert client.get("/supervision/department-orders/").status_code == 403

@@ -1,0 +1,130 @@
+"""督办 pages: the supervisors' list with the form that issues an order and the answers to close or
+send back (/supervision/orders/); the department's open orders with their answer form
+(/supervision/department-orders/, linked from every staff page's navigation with a count).
+Views parse and shape; ``supervision.orders`` decides and audits."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Case, IntegerField, Value, When
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from hall.audit import client_ip
+from hall.errors import DomainError
+from hall.models import Department
+from hall.roles import DEPARTMENT_ROLES, Role
+from supervision import orders
+from supervision.models import Order
+
+LIST_SIZE = 100
+OPEN_FIRST = Case(When(state=Order.State.OPEN, then=Value(0)), When(state=Order.State.ANSWERED, then=Value(1)),
+                  default=Value(2), output_field=IntegerField())  # fmt: skip
+
+
+class IssueForm(forms.Form):
+    department_code = forms.ChoiceField(label="被督办部门", error_messages={"required": "请选择被督办部门。"})
+    case_number = forms.CharField(label="办件编号（可选）", required=False, max_length=40)
+    text = forms.CharField(
+        label="督办内容", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "请写明督办内容。"},
+    )  # fmt: skip
+    due_days = forms.IntegerField(label="答复时限（工作日）", min_value=1, max_value=orders.MAX_DUE_DAYS, initial=3)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        departments = Department.objects.only("code", "name").order_by("sort_order", "code")
+        self.fields["department_code"].choices = [("", "请选择"), *((d.code, d.name) for d in departments)]
+
+
+class TextForm(forms.Form):
+    text = forms.CharField(label="答复", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="退回理由", max_length=2000)
+
+
+def _apply_errors(form: forms.Form, exc: ValidationError) -> None:
+    for field, errors in (exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}).items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def supervisor_orders(request):
+    """督办: issue an order (prefilled from ``?case=``), and every order, open ones first."""
+    if not request.user.has_role(Role.SUPERVISOR):
+        raise PermissionDenied("督办由监察人员发出。")
+    status = 200
+    if request.method == "POST":
+        form = IssueForm(request.POST, auto_id="order-%s")
+        if form.is_valid():
+            try:
+                order = orders.issue_order(by=request.user, ip=client_ip(request), **form.cleaned_data)
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, f"已发出督办（{order.department.name}，{order.due:%Y-%m-%d} 前答复）。")
+                return redirect("supervision:orders")
+        status = 400
+    else:
+        query = request.GET
+        initial = {"case_number": query.get("case", "")[:40], "department_code": query.get("department", "")[:20]}
+        form = IssueForm(initial=initial, auto_id="order-%s")
+    rows = list(orders.visible_orders(request.user).order_by(OPEN_FIRST, "due", "-id")[:LIST_SIZE])
+    context = {"form": form, "orders": rows, "reason_form": ReasonForm(auto_id=None)}
+    return render(request, "supervision/orders.html", context, status=status)
+
+
+def _act(request, order_id: int, service, **kwargs):
+    try:
+        service(order_id=order_id, by=request.user, ip=client_ip(request), **kwargs)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        return True
+    return False
+
+
+@login_required
+@require_POST
+def close(request, order_id: int):
+    if _act(request, order_id, orders.close_order):
+        messages.success(request, "督办已办结。")
+    return redirect("supervision:orders")
+
+
+@login_required
+@require_POST
+def send_back(request, order_id: int):
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请说明退回理由。")
+    elif _act(request, order_id, orders.return_order, reason=form.cleaned_data["reason"]):
+        messages.success(request, "已退回，被督办部门须重新答复。")
+    return redirect("supervision:orders")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def department_orders(request):
+    """本部门督办: open orders first, each with its answer form (答复)."""
+    if not request.user.role_names & set(DEPARTMENT_ROLES):
+        raise PermissionDenied("督办答复由被督办部门的工作人员办理。")
+    rows = list(orders.visible_orders(request.user).order_by(OPEN_FIRST, "due", "-id")[:LIST_SIZE])
+    return render(request, "supervision/department_orders.html", {"orders": rows, "form": TextForm(auto_id=None)})
+
+
+@login_required
+@require_POST
+def answer(request, order_id: int):
+    form = TextForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写答复内容。")
+    elif _act(request, order_id, orders.answer_order, text=form.cleaned_data["text"]):
+        messages.success(request, "已答复督办。")
+    return redirect("supervision:department_orders")
