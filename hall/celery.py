@@ -3,7 +3,6 @@
 import os
 
 from celery import Celery
-from celery.schedules import crontab
 from celery.signals import beat_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hall.settings")
@@ -12,14 +11,6 @@ app = Celery("hall")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 app.autodiscover_tasks(["hall"], related_name="audit_tasks")
-
-
-@app.on_after_configure.connect
-def schedule_audit_digest(sender, **kwargs):
-    """The daily digest of the audit chains (hall.digest), after midnight so it seals the day before."""
-    sender.add_periodic_task(
-        crontab(hour=0, minute=5), sender.signature("hall.audit_tasks.audit_digest"), name="audit-digest"
-    )
 
 
 @beat_init.connect

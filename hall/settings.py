@@ -9,6 +9,7 @@ import secrets
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -168,6 +169,8 @@ CELERY_BEAT_SCHEDULE = {
     "beat-heartbeat": {"task": "hall.tasks.beat_heartbeat", "schedule": BEAT_INTERVAL_SECONDS},
     "scan-deadlines": {"task": "supervision.tasks.scan_deadlines_task", "schedule": SCAN_INTERVAL_SECONDS},
     "sweep-outbox": {"task": "hall.tasks.sweep_outbox", "schedule": env.int("OUTBOX_SWEEP_SECONDS", default=60)},
+    # the daily digest of the audit chains (hall.digest), after midnight so it seals the day before
+    "audit-digest": {"task": "hall.audit_tasks.audit_digest", "schedule": crontab(hour=0, minute=5)},
 }
 
 # --- Auth, sessions, login throttling ------------------------------------------------------------
