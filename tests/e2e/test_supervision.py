@@ -77,3 +77,46 @@ def test_the_supervisor_sees_the_figures_and_the_cards(open_as):
     supervisor.wait_for_load_state()
     assert supervisor.locator("#warning-list tbody tr").count() == 1
     assert running.number in supervisor.inner_text("#warning-list")
+
+
+def test_the_supervisor_follows_a_red_card_to_the_case_and_orders_the_department_to_answer(open_as):
+    """Issue 13, point 5, in browsers: the supervisor opens the dashboard, follows a red card to the
+    read-only case page, issues a 督办 from it; the clerk sees 督办 in the navigation and answers; the
+    supervisor closes it."""
+    people = helpers.demo_people()
+    with on(working_days_ago(10)):
+        late = helpers.submitted_case(people)  # 受理超期 (art. 32)
+    scan_deadlines()
+    hall_services.record_heartbeat("scan_deadlines")
+
+    supervisor = open_as("supervisor")
+    supervisor.goto(f"{open_as.url}/supervision/")
+    supervisor.click(f"#warning-list a:has-text('{late.number}')")
+    supervisor.wait_for_load_state()
+    assert supervisor.locator("#read-only").is_visible()
+    supervisor.click("text=督办此件")
+    supervisor.wait_for_load_state()
+    assert supervisor.input_value("#order-case_number") == late.number
+    supervisor.fill("#order-text", "该件已超过受理期限，请立即受理并书面说明原因。")
+    supervisor.fill("#order-due_days", "2")
+    supervisor.click("button:has-text('发出督办')")
+    supervisor.wait_for_load_state()
+    assert "已发出督办" in supervisor.content()
+    shot(supervisor, "supervision-orders")
+
+    clerk = open_as("clerk")
+    clerk.goto(f"{open_as.url}/workbench/")
+    clerk.click("#nav-orders")
+    clerk.wait_for_load_state()
+    clerk.fill("textarea[name=text]", "已于当日受理，窗口已建立每日清查制度。")
+    shot(clerk, "department-orders")
+    clerk.click("button:has-text('提交答复')")
+    clerk.wait_for_load_state()
+    assert "已答复督办" in clerk.content()
+
+    supervisor.goto(f"{open_as.url}/supervision/orders/")
+    assert "已于当日受理" in supervisor.inner_text("#orders")
+    supervisor.click("#orders button:has-text('办结')")
+    supervisor.wait_for_load_state()
+    assert "督办已办结" in supervisor.content()
+    assert "已办结" in supervisor.inner_text("#orders")
