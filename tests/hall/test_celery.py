@@ -46,6 +46,10 @@ def test_filesystem_broker_needs_no_server(tmp_path):
     def task():
         record_heartbeat("embedded")
 
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        task.delay()
-        assert wait_for(lambda: Heartbeat.objects.filter(name="embedded").exists())
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            task.delay()
+            assert wait_for(lambda: Heartbeat.objects.filter(name="embedded").exists())
+    finally:  # start_worker made this app current and default: give the hall its own back
+        celery_app.set_current()
+        celery_app.set_default()

@@ -31,6 +31,10 @@ def broker(redis_server):
     saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager", "broker_connection_retry_on_startup")}
     app.conf.update(broker_url=redis_server.url, task_always_eager=False, broker_connection_retry_on_startup=False)
     _reset_pool(app)
+    # Celery's test worker makes the app it runs current and default; an earlier test's own app
+    # (tests/hall/test_celery.py) would otherwise receive the shared tasks the outbox sends.
+    app.set_current()
+    app.set_default()
     yield app
     app.conf.update(saved)
     _reset_pool(app)
