@@ -132,3 +132,16 @@ def test_the_pages_issue_answer_and_close_an_order(people, warned, client):
     assert Order.objects.get().state == "closed"
     client.force_login(people.applicant)
     assert client.get("/supervision/department-orders/").status_code == 403
+
+
+@pytest.mark.parametrize("path", ["/supervision/orders/", "/supervision/department-orders/"])
+def test_the_order_pages_run_in_constant_queries(people, warned, client, path, django_assert_max_num_queries):
+    for _ in range(3):
+        issue(people, warned)
+    client.force_login(people.supervisor if path == "/supervision/orders/" else people.clerk)
+    client.get(path)
+    for _ in range(7):
+        issue(people, warned)
+    with django_assert_max_num_queries(12):
+        response = client.get(path)
+    assert response.status_code == 200 and response.content.decode().count("请说明未按时受理的原因") == 10
