@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from approvals.intake import required_text
-from approvals.models import Application, State
+from approvals.models import BEFORE_DECISION, Application, State
 from approvals.scope import is_staff_of, locked_case
 from hall import audit
 from hall.errors import NotPermitted, TransitionNotAllowed
@@ -17,10 +17,7 @@ from hall.models import User, mobile_validator
 from hall.roles import Role
 
 # Until the result has been delivered the applicant may change the choice.
-CHOOSABLE_STATES = {
-    State.DRAFT, State.SUBMITTED, State.CORRECTION_REQUESTED, State.ACCEPTED, State.UNDER_REVIEW, State.SUSPENDED,
-    State.DECIDED,
-}  # fmt: skip
+CHOOSABLE_STATES = {*BEFORE_DECISION, State.DECIDED}  # approvals.workflow: every state before delivery
 
 
 def may_choose_delivery(user: User, case: Application) -> bool:

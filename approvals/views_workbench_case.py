@@ -128,7 +128,7 @@ def _form_data(case: Application, fields: dict, revealed: bool) -> list[tuple[st
 def _deadlines(case: Application, now) -> list[dict]:
     """The stored instants of the legal clock; the one that runs now carries its coloured badge."""
     provisional = case.deadline_provisional
-    deciding = case.state in (State.ACCEPTED, State.UNDER_REVIEW, State.SUSPENDED)
+    deciding = case.state in (*workflow.DECISION_CLOCK_STATES, State.SUSPENDED)  # the decision period
     rows = [
         ("受理/补正期限", case.accept_due if case.accepted_at is None or case.deemed_accepted else None,
          case.state == State.SUBMITTED, "第三十二条"),

@@ -140,3 +140,9 @@ def test_api_sets_the_choice_and_shows_it_on_the_case(people):
     stranger = APIClient()
     stranger.force_authenticate(people.applicant2)
     assert stranger.post(url, {"method": "window"}, format="json").status_code == 404
+
+
+def test_the_applicant_chooses_delivery_while_the_decision_is_awaited(people):
+    case = case_in("awaiting_decision", people)
+    case = services.choose_delivery(case_id=case.pk, by=people.applicant, method="electronic")
+    assert case.delivery_choice == "electronic"

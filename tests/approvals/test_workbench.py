@@ -660,3 +660,10 @@ def test_garbage_posts_never_answer_500(people, client):
     assert client.post("/workbench/absence/", {"absent": ["1", "2"]}).status_code == 302
     assert client.post("/workbench/file/?item=" + "%00" * 40, {"applicant_type": "alien"}).status_code < 500
     assert client.post(f"/workbench/file/?item={ITEM}", {"applicant_type": "alien", "form_x": "1"}).status_code == 400
+
+
+def test_a_case_awaiting_the_decision_shows_its_running_decision_deadline(people, client):
+    case = case_in("awaiting_decision", people)
+    deadlines = as_user(client, people.approver).get(case_url(case)).context["deadlines"]
+    decision = next(row for row in deadlines if row["label"] == "办结期限")
+    assert decision["badge"] is not None  # the period runs while the approver decides
