@@ -351,12 +351,12 @@ def act(request, number: str, action: str):
     case = _case_or_404(request.user, number)
     if request.method == "GET":
         return render_case(request, case, open_action=action)
-    offered = dict(offered_steps(request.user, case))
-    if offered.get(step, "x"):
+    refusal = dict(offered_steps(request.user, case)).get(step)  # None: not offered to this user now
+    if refusal is None or refusal:
         # The page that offered this button is out of date (or never offered it): say so before asking
         # for anything more, in the words of the rule the service would apply.
         label = step.label_for(case.item.type)
-        refused = Conflict(offered.get(step) or f"办件当前状态为“{case.get_state_display()}”，您不能执行“{label}”。")
+        refused = Conflict(refusal or f"办件当前状态为“{case.get_state_display()}”，您不能执行“{label}”。")
         messages.error(request, _failure_message(case, request.user, refused, request.POST.get("seen")))
         return redirect("approvals:work_case", number=case.number)
     form = build_form(step, case, data=request.POST)
