@@ -35,11 +35,13 @@ $(STATIC_STAMP): $(VENV)/.synced $(shell find static -type f 2>/dev/null)
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@mkdir -p var && touch $@
 
-## run: embedded default (SQLite + filesystem broker under var/), demo data, web + worker + beat on :8000
+## run: embedded default (SQLite + filesystem broker under var/), demo data, web + worker + beat on :8000.
+## DEBUG stays off, as visitors see the hall (Chinese error pages; whitenoise serves the collected static
+## files); a developer who wants Django's debug pages runs `DEBUG=true make run`.
 run: install
-	DEBUG=true $(PY) manage.py migrate --noinput
-	DEBUG=true $(PY) manage.py seed_demo
-	DEBUG=true $(VENV)/bin/honcho -f Procfile.dev start
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo --force
+	$(VENV)/bin/honcho -f Procfile.dev start
 
 ## test: the whole suite (PostgreSQL and Redis when reachable; always under CI=true)
 test: install

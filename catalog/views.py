@@ -4,11 +4,15 @@ The directory, its items' conditions, materials, fees and limits, and its change
 (行政许可法 art. 30); every page here is open to anyone and reads only published versions.
 """
 
+from pathlib import Path
+
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
+from django.views.static import serve
 
 from catalog import selectors
 from catalog.flowchart import flowchart_svg
@@ -171,3 +175,12 @@ def _apply_url(item: Item) -> str | None:
         return reverse("approvals:start", args=[item.code])
     except NoReverseMatch:
         return None
+
+
+def public_file(request, path: str):
+    """A file of the published directory (空白表格, 审批结果样本) under ``MEDIA_ROOT/catalog/``.
+
+    Only this folder is public: applicants' materials and notices live elsewhere in MEDIA_ROOT and are
+    served by views that check who asks. ``serve`` refuses paths that leave the folder.
+    """
+    return serve(request, path, document_root=Path(settings.MEDIA_ROOT) / "catalog")

@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from approvals import api as approvals_api
 from approvals import api_evaluation
 from catalog import api as catalog_api
+from catalog import views as catalog_views
 from fees import api as fees_api
 from hall import api, health, views
 from supervision import api as supervision_api
@@ -49,6 +50,8 @@ urlpatterns = [
     path("accounts/register/", views.register, name="register"),
     path("inbox/", views.inbox, name="inbox"),
     path("items/", include("catalog.urls")),
+    # The directory's own files (blank forms, result samples) are public; MEDIA_URL is /media/.
+    path("media/catalog/<path:path>", catalog_views.public_file, name="catalog-file"),
     path("fees/", include("fees.urls")),
     path("supervision/", include("supervision.urls")),
     path("", include("approvals.urls")),
