@@ -16,6 +16,7 @@ from hall import audit, services
 from hall.errors import json_error
 from hall.forms import LoginForm, RegistrationForm
 from hall.models import Notification
+from hall.roles import landing_url_name
 
 logger = logging.getLogger(__name__)
 
@@ -42,9 +43,17 @@ def home(request):
 
 
 class LoginView(auth_views.LoginView):
+    """A safe ``next`` first (Django checks host and scheme), else the user's own desk (``roles.LANDING``)."""
+
     form_class = LoginForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        try:
+            return reverse(landing_url_name(self.request.user))
+        except NoReverseMatch:
+            return reverse("home")
 
 
 def register(request):
