@@ -5,6 +5,7 @@ exist (404). The list and detail queries here run in a constant number of statem
 """
 
 import secrets
+from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -163,3 +164,76 @@ def case_by_query_code(number: str, code: str) -> Application | None:
     if case is None or not code or not secrets.compare_digest(code.encode(), expected.encode()):
         return None
     return case
+
+
+# --- what the applicant has to do now (the portal's 下一步) ---------------------------------------------
+
+# What the applicant waits for, by state, when nothing is asked of them (我的办件 and the case page).
+WAITING = {
+    State.DRAFT: "继续填写：上传材料并提交申请",
+    State.SUBMITTED: "等待窗口受理（5 个工作日内受理或一次性告知补正）",
+    State.CORRECTION_REQUESTED: "待补正 — 请按补正通知一次补齐材料后重新提交",
+    State.ACCEPTED: "已受理，等待审查",
+    State.UNDER_REVIEW: "审查中，请留意消息",
+    State.SUSPENDED: "特别程序中（所需时间不计入办理时限）",
+    State.AWAITING_DECISION: "审查完毕，等待审批人员作出决定",
+    State.DECIDED: "已作出决定，请领取结果",
+    State.DELIVERED: "已办结",
+    State.REJECTED: "不予受理，可查看不予受理通知书",
+    State.WITHDRAWN: "已撤回",
+    State.TERMINATED: "已终止办理",
+}
+# The applicant may choose how to receive the result until it is delivered (approvals.delivery); the
+# portal asks for it once the case is accepted, when nothing more urgent is asked.
+DELIVERY_ASKED_STATES = (*DECISION_CLOCK_STATES, State.SUSPENDED, State.DECIDED)
+
+
+@dataclass(frozen=True)
+class NextAction:
+    """The one thing the applicant has to do now, with its button (``kind`` names the target)."""
+
+    kind: str  # submit | upload | correct | resubmit | pay | choose_delivery | rate | wait
+    text: str
+    button: str = ""
+    detail: str = ""
+    level: str = "info"  # the box's colour; the text says the same in words
+
+
+def _yuan(fen: int) -> str:
+    whole, cents = divmod(fen, 100)
+    return f"{whole:,}.{cents:02d}"
+
+
+def applicant_next_action(case: Application, *, fees: dict, missing: int = 0, outstanding: int = 0) -> NextAction:
+    """What the applicant must do next, most urgent first: answer the correction notice (art. 32), finish
+    and submit a draft, pay what is owed (a result whose fees are unpaid is not delivered), choose how to
+    receive the result, rate the delivered service (好差评); otherwise what the case waits for.
+
+    ``fees`` is ``fees.services.summary(case)``; ``missing`` the required materials not yet uploaded and
+    ``outstanding`` the materials the correction notice asks for and that are not yet replaced."""
+    state = case.state
+    if state == State.CORRECTION_REQUESTED:
+        if outstanding:
+            return NextAction("correct", f"按补正通知重新上传 {outstanding} 项材料，然后重新提交", "去补正材料",
+                              "窗口已一次性告知需要补正的全部材料（行政许可法第三十二条）。", "warn")  # fmt: skip
+        return NextAction("resubmit", "补正材料已上传，请重新提交", "补正后重新提交",
+                          "重新提交后，受理期限自收到补正材料之日起重新计算。", "warn")  # fmt: skip
+    if state == State.DRAFT:
+        if missing:
+            return NextAction("upload", f"上传 {missing} 项必要材料，然后提交申请", "上传材料",
+                              "草稿尚未提交，窗口还看不到本件。")  # fmt: skip
+        return NextAction("submit", "材料已齐全，请提交申请", "提交申请",
+                          "提交即为材料接收：窗口须在 5 个工作日内受理或一次性告知补正。")  # fmt: skip
+    owed = fees["due_fen"] - fees["paid_fen"]
+    if owed > 0 and state not in (State.WITHDRAWN, State.REJECTED, State.TERMINATED):
+        detail = f"缴款码 {fees['payment_code']}。" if fees.get("payment_code") else ""
+        return NextAction("pay", f"缴纳费用 {_yuan(owed)} 元", "缴费",
+                          detail + "缴清后才能送达办理结果。", "warn")  # fmt: skip
+    if state in DELIVERY_ASKED_STATES and not case.delivery_choice:
+        return NextAction("choose_delivery", "选择办理结果的领取方式", "选择领取方式",
+                          "窗口领取、邮寄送达或电子送达，送达前可以更改。")  # fmt: skip
+    if state == State.DELIVERED and getattr(case, "evaluation", None) is None:
+        return NextAction("rate", "评价本次服务（好差评）", "去评价", "一事一评，您的评价用于改进政务服务。", "ok")
+    level = {State.DELIVERED: "ok", State.DECIDED: "ok", State.REJECTED: "danger", State.TERMINATED: "danger",
+             State.WITHDRAWN: "plain"}.get(state, "info")  # fmt: skip
+    return NextAction("wait", WAITING.get(state, ""), level=level)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("cases/<str:number>/", views.case, name="case"),
     path("cases/<str:number>/materials/", views.upload, name="upload"),
     path("cases/<str:number>/materials/reuse/", views.reuse, name="reuse"),
+    path("cases/<str:number>/materials/<int:material_id>/", views.material, name="material"),
     path("cases/<str:number>/submit/", views.submit, name="submit"),
     path("cases/<str:number>/resubmit/", views.resubmit, name="resubmit"),
     path("cases/<str:number>/withdraw/", views.withdraw, name="withdraw"),

@@ -12,16 +12,18 @@ from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from approvals import notices, selectors, services, workflow
 from approvals.forms_portal import ProgressForm, ReuseForm, StartForm, UploadForm, WithdrawForm
+from approvals.materials import clean_name
 from approvals.models import DECISION_CLOCK_STATES, Application, Material, State
 from approvals.scope import case_for
+from approvals.views import MAX_ID, material_response
 from catalog.selectors import filing_version
 from fees.services import summary as fee_summary
 from hall.audit import client_ip
-from hall.errors import DomainError, OutsideScope
+from hall.errors import DomainError, InvalidUpload, OutsideScope, UploadTooLarge
 from hall.roles import Role
 
 PAGE_SIZE = 20
@@ -34,21 +36,8 @@ BADGES = {
     State.DELIVERED: "ok",
     State.REJECTED: "danger", State.WITHDRAWN: "", State.TERMINATED: "danger",
 }  # fmt: skip
-# What the applicant does next, by state (我的办件).
-NEXT_STEPS = {
-    State.DRAFT: "继续填写：上传材料并提交申请",
-    State.SUBMITTED: "等待窗口受理（5 个工作日内受理或一次性告知补正）",
-    State.CORRECTION_REQUESTED: "待补正 — 请按补正通知一次补齐材料后重新提交",
-    State.ACCEPTED: "已受理，等待审查",
-    State.UNDER_REVIEW: "审查中，请留意消息",
-    State.SUSPENDED: "特别程序中（所需时间不计入办理时限）",
-    State.AWAITING_DECISION: "审查完毕，等待审批人员作出决定",
-    State.DECIDED: "已作出决定，请领取结果",
-    State.DELIVERED: "已办结",
-    State.REJECTED: "不予受理，可查看不予受理通知书",
-    State.WITHDRAWN: "已撤回",
-    State.TERMINATED: "已终止办理",
-}
+# What the applicant waits for, by state (我的办件); the case page asks selectors.applicant_next_action.
+NEXT_STEPS = selectors.WAITING
 # Material status (approvals.serializers vocabulary) → label and badge.
 MATERIAL_STATUS = {
     "missing": ("未上传", "danger"), "not_provided": ("未提供", ""), "uploaded": ("已上传", "ok"),
@@ -153,7 +142,9 @@ def _latest_notice(case: Application):
     return max(case.correction_notices.all(), key=lambda n: n.round, default=None)
 
 
-def case_context(user, case: Application, is_party: bool) -> dict:
+def case_context(user, case: Application, is_party: bool, upload_errors: dict | None = None) -> dict:
+    """``upload_errors``: ``{requirement id: [messages]}`` of a refused upload, shown on that material's row."""
+    upload_errors = upload_errors or {}
     state = case.state
     notice = _latest_notice(case) if state == State.CORRECTION_REQUESTED else None
     asked = {item.requirement_id: item.reason for item in notice.items.all()} if notice else {}
@@ -164,19 +155,31 @@ def case_context(user, case: Application, is_party: bool) -> dict:
         material = current.get(requirement.pk)
         status = selectors.material_status(case, requirement, material)
         label, status_badge = MATERIAL_STATUS.get(status, (status, ""))
+        errors = upload_errors.get(requirement.pk, [])
+        if errors:
+            label, status_badge = "上传未成功", "danger"
         rows.append({
             "requirement": requirement, "material": material, "status": status, "label": label, "badge": status_badge,
-            "asked_reason": asked.get(requirement.pk, ""),
+            "asked_reason": asked.get(requirement.pk, ""), "errors": errors,
             "can_change": editable and (state == State.DRAFT or requirement.pk in asked),
+            "file_url": reverse("approvals:material", args=[case.number, material.pk]) if material and is_party else "",
         })  # fmt: skip
     missing = [r for r in rows if r["status"] == "missing"]
     outstanding = [r for r in rows if r["status"] == "correction_requested"]
     can_change = any(r["can_change"] for r in rows)
     fees = fee_summary(case)
+    pay_url = _pay_url(case) if fees["due_fen"] > fees["paid_fen"] else None
+    next_action = None
+    if is_party:
+        next_action = selectors.applicant_next_action(
+            case, fees=fees, missing=len(missing), outstanding=len(outstanding)
+        )
     return {
         "case": case,
         "badge": badge(state),
         "next_step": NEXT_STEPS.get(state, ""),
+        "next_action": next_action,
+        "next_url": _next_url(case, next_action, pay_url),
         "is_party": is_party,
         "rows": rows,
         "missing": missing,
@@ -192,10 +195,28 @@ def case_context(user, case: Application, is_party: bool) -> dict:
         "timeline": timeline(case),
         "fees": fees,
         "fees_due": fees["due_fen"] > fees["paid_fen"],
-        "pay_url": _pay_url(case) if fees["due_fen"] > fees["paid_fen"] else None,
+        "pay_url": pay_url,
         "delivery_choices": [c for c in DELIVERY_CHOICES if c[0] != "express" or case.item_version.channel_express],
         "workbench_url": None if is_party else work_case_url(case.number),
+        "upload_failures": [row for row in rows if row["errors"]],
+        "upload_general_errors": upload_errors.get(None, []),
     }
+
+
+def _next_url(case: Application, action, pay_url: str | None) -> str | None:
+    """Where the next action's button goes (submit and resubmit are forms posting to their own URLs)."""
+    if action is None:
+        return None
+    page = reverse("approvals:case", args=[case.number])
+    return {
+        "upload": page + "#materials",
+        "correct": page + "#correction",
+        "pay": pay_url,
+        "choose_delivery": reverse("approvals:choose_delivery", args=[case.number]),
+        "rate": page + "#rating",
+        "submit": reverse("approvals:submit", args=[case.number]),
+        "resubmit": reverse("approvals:resubmit", args=[case.number]),
+    }.get(action.kind)
 
 
 def deadlines(case: Application) -> list[tuple[str, object]]:
@@ -322,24 +343,55 @@ def _back(case: Application, anchor: str = "") -> HttpResponseRedirect:
     return redirect(reverse("approvals:case", args=[case.number]) + (f"#{anchor}" if anchor else ""))
 
 
+def _upload_refused(request, case: Application, requirement_id, errors: list[str], status: int):
+    """The case page again with the refusal on the material's row (which material, why), not a banner."""
+    case = selectors.case_detail(request.user, case.number)
+    requirements = {r.pk for r in case.item_version.materials.all()}
+    key = requirement_id if requirement_id in requirements else None
+    context = case_context(request.user, case, True, upload_errors={key: errors})
+    return render(request, "approvals/portal/case.html", context, status=status)
+
+
 @login_required
 @require_POST
 def upload(request, number: str):
-    """Upload one file for one material requirement (services.upload_material: 413 / 415 as messages)."""
+    """Upload one file for one material requirement; a refused file (wrong type 415, too large 413, no
+    file 400) is shown on that material's row with the reason, the page otherwise unchanged."""
     case = _own_case(request, number)
     form = UploadForm(request.POST, request.FILES)
+    raw = str(form.data.get("requirement_id") or "")
+    requirement_id = int(raw) if raw.isdecimal() and len(raw) < 19 else None
     if not form.is_valid():
-        _form_errors(request, form)
-        return _back(case, "materials")
+        errors = [text for texts in form.errors.values() for text in texts]
+        return _upload_refused(request, case, requirement_id, errors, 400)
     try:
         material = services.upload_material(case_id=case.pk, by=request.user,
                                             requirement_id=form.cleaned_data["requirement_id"],
                                             upload=form.cleaned_data["file"], ip=client_ip(request))  # fmt: skip
-    except (DomainError, ValidationError) as exc:
+    except (InvalidUpload, UploadTooLarge) as exc:
+        name = clean_name(form.cleaned_data["file"].name)
+        return _upload_refused(request, case, requirement_id, [f"文件“{name}”：{exc.detail}"], exc.status_code)
+    except ValidationError as exc:
+        return _upload_refused(request, case, requirement_id, exc.messages, 400)
+    except DomainError as exc:
         _report(request, exc)
     else:
         messages.success(request, f"已上传“{material.requirement.name}”：{material.original_name}")
     return _back(case, "materials")
+
+
+@login_required
+@require_GET
+def material(request, number: str, material_id: int):
+    """An uploaded file of the applicant's own case (its owner or the agent who filed it); any other
+    user gets 404, staff included (they read files on the workbench, scoped to their department)."""
+    case = _own_case(request, number)
+    if request.user.pk not in (case.owner_id, case.filed_by_id) or material_id > MAX_ID:
+        raise Http404("没有这份材料。")
+    row = Material.objects.filter(application=case, pk=material_id).first()
+    if row is None:
+        raise Http404("没有这份材料。")
+    return material_response(row)
 
 
 @login_required

@@ -8,21 +8,20 @@ is told with a message on the refreshed page. Nothing a user can send answers 50
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_fsm import can_proceed
 
 from approvals import forms_workbench as wf
 from approvals import notices, rules, selectors, services, workflow
-from approvals.materials import active_pdf_content, clean_name
 from approvals.models import Application, Event, Material, State
 from approvals.scope import case_for, ensure_may
 from approvals.serializers import mask_address, mask_id_number, mask_name, mask_phone
+from approvals.views import INLINE_TYPES, MAX_ID, material_response
 from approvals.views_workbench import deadline_badge, staff_only
 from approvals.workflow import Step
 from catalog.models import FormField
@@ -37,9 +36,6 @@ MATERIAL_STATUS = {
     "missing": ("未提交", "danger"), "not_provided": ("未提供（非必要）", ""), "uploaded": ("已上传", "ok"),
     "replaced": ("已更换", "ok"), "reused": ("复用", "info"), "correction_requested": ("待补正", "warn"),
 }  # fmt: skip
-INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png"}
-MAX_ID = 2**63 - 1
-UPLOAD_LIMIT_BYTES = 64 * 1024 * 1024  # well above UPLOAD_MAX_MB: a stored file is read whole
 READERS = (Role.SUPERVISOR,)  # read everything, change nothing in a case (DESIGN.md, Permissions)
 
 
@@ -258,14 +254,6 @@ def reveal(request, number: str):
     return render_case(request, case, revealed=True)
 
 
-def _active(handle) -> bool:
-    """A PDF stored before uploads were checked for scripts and launch actions (issue 12) is never shown
-    inline: the browser's viewer would run what it carries; a download goes to the desktop's viewer."""
-    data = handle.read(UPLOAD_LIMIT_BYTES)
-    handle.seek(0)
-    return active_pdf_content(data) is not None
-
-
 @staff_only(hidden=True, readers=READERS)
 @require_GET
 def material(request, number: str, material_id: int):
@@ -280,18 +268,7 @@ def material(request, number: str, material_id: int):
     row = Material.objects.filter(application=case, pk=material_id).first()
     if row is None:
         raise Http404("没有这份材料。")
-    try:
-        handle = row.file.open("rb")
-    except OSError as exc:
-        raise Http404("材料文件缺失。") from exc
-    inline = row.content_type in INLINE_TYPES and not (row.content_type == "application/pdf" and _active(handle))
-    response = FileResponse(handle, content_type=row.content_type)
-    response["Content-Disposition"] = content_disposition_header(
-        not inline, clean_name(row.original_name, default="material")
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return material_response(row)
 
 
 @staff_only(hidden=True)

@@ -44,7 +44,8 @@ def test_delivery_choice_fees_and_rating(open_as, tmp_path):
     applicant.goto(f"{open_as.url}/inbox/")
     assert "缴费通知" in applicant.content()
     applicant.goto(f"{open_as.url}/cases/{case.number}/")
-    applicant.click("a.button:has-text('缴费')")
+    assert "缴纳费用 80.00 元" in applicant.inner_text("#next-step")  # the fee owed is the next step, at the top
+    applicant.click("#next-action")
     applicant.wait_for_load_state()
     assert assessment.payment_code in applicant.content()
     assert applicant.evaluate("document.querySelector('.pay-qr img').naturalWidth") > 0  # the QR code renders
