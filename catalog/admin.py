@@ -170,13 +170,15 @@ class StepInline(VersionPartInline, admin.TabularInline):
     fields = ("position", "name", "role", "days")
 
 
-class FormFieldInline(VersionPartInline, admin.TabularInline):
+class FormFieldInline(VersionPartInline, admin.StackedInline):
+    """Stacked, a few fields a line: as a table its columns made the editor wider than a 1,366 px screen."""
+
     model = FormField
     formfield_overrides = {
-        models.CharField: {"widget": forms.TextInput(attrs={"size": 16})},
-        models.JSONField: {"widget": forms.Textarea(attrs={"rows": 1, "cols": 30})},
+        models.CharField: {"widget": forms.TextInput(attrs={"size": 20})},
+        models.JSONField: {"widget": forms.Textarea(attrs={"rows": 1, "cols": 40})},
     }
-    fields = ("position", "name", "label", "type", "required", "choices", "help_text")
+    fields = (("position", "name", "label"), ("type", "required"), ("choices", "help_text"))
 
 
 @admin.register(ItemVersion)

@@ -19,10 +19,10 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from catalog import forms, services
-from catalog.io import CHANNELS, PART_SPECS, VERSION_FIELDS, version_dict
+from catalog.diff import version_diff
+from catalog.io import PART_SPECS
 from catalog.models import CatalogChange, Item, ItemVersion
 from hall.errors import DomainError
-from hall.models import Department
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,9 @@ class Action:
     form_class: type | None = None
     description: str = ""
     danger: bool = False
+    # (obj, user) -> why this user may not take the action now, or "": the button is not offered and the
+    # reason is shown instead (the service refuses it too; this only spares a form filled in for nothing).
+    refusal: Callable = lambda obj, user: ""
 
 
 # --- error messages with Chinese field names ----------------------------------------------------------
@@ -117,6 +120,12 @@ def _publish(version, by, data):
     return version, f"第 {version.number} 版已发布为现行版本；原现行版本已被替代。"
 
 
+def _publish_refusal(version, user) -> str:
+    if version.submitted_by_id is not None and version.submitted_by_id == user.pk:
+        return "您提交了本版本，须由另一名目录管理员审核发布（审核与提交分离）。"
+    return ""
+
+
 def _can_start_draft(item) -> bool:
     return (
         item.status not in _ENDED
@@ -154,6 +163,7 @@ VERSION_ACTIONS = (
     Action(
         "publish", "审核发布", _publish, lambda v: v.state == ItemVersion.State.IN_REVIEW, forms.PublishVersionForm,
         "发布后本版本成为现行版本且不可再修改，原现行版本同时被替代。须由提交审核人以外的另一名目录管理员发布。",
+        refusal=_publish_refusal,
     ),
 )  # fmt: skip
 
@@ -176,18 +186,19 @@ class WorkflowAdminMixin:
         return urls + super().get_urls()
 
     def workflow_buttons(self, request, obj) -> list[dict]:
+        """The actions offered now; one this user may not take carries its ``refusal`` instead of a URL."""
         if not self.has_change_permission(request):
             return []
         info = self.opts.app_label, self.opts.model_name
-        return [
-            {
-                "label": action.label,
-                "danger": action.danger,
-                "url": reverse("admin:{}_{}_".format(*info) + action.slug.replace("-", "_"), args=[obj.pk]),
-            }
-            for action in self.workflow_actions
-            if action.available(obj)
-        ]
+        buttons = []
+        for action in self.workflow_actions:
+            if not action.available(obj):
+                continue
+            button = {"label": action.label, "danger": action.danger, "refusal": action.refusal(obj, request.user)}
+            if not button["refusal"]:
+                button["url"] = reverse("admin:{}_{}_".format(*info) + action.slug.replace("-", "_"), args=[obj.pk])
+            buttons.append(button)
+        return buttons
 
     def _action_view(self, action: Action):
         def view(request, object_id):
@@ -202,6 +213,9 @@ class WorkflowAdminMixin:
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
             raise Http404("未找到。")
+        if refusal := action.refusal(obj, request.user):  # before any form is filled in
+            messages.error(request, refusal)
+            return HttpResponseRedirect(reverse(f"admin:catalog_{obj._meta.model_name}_change", args=[obj.pk]))
         form = None
         if action.form_class is not None:
             item = obj if isinstance(obj, Item) else obj.item
@@ -249,85 +263,7 @@ class WorkflowAdminMixin:
         return TemplateResponse(request, "admin/catalog/action_form.html", context)
 
 
-# --- the diff between two versions ------------------------------------------------------------------
-
-PART_EXTRA_FIELDS = {"materials": ("blank_form",)}
-PART_FIELD_ALIASES = {"blank_form": "has_blank_form"}
-CHANNEL_LABELS = {name: _verbose(ItemVersion, attr) for name, attr in CHANNELS.items()}
-
-
-def _display(model, name: str, value) -> str:
-    if value is None or value == "" or value == []:
-        return "—"
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if name == "channels":
-        return "、".join(CHANNEL_LABELS.get(v, v) for v in value)
-    if name == "joint_departments":
-        names = dict(Department.objects.filter(code__in=value).values_list("code", "name"))
-        return "、".join(names.get(code, code) for code in value)
-    if isinstance(value, list):
-        return "、".join(str(v) for v in value)
-    try:
-        field = model._meta.get_field(PART_FIELD_ALIASES.get(name, name))
-    except FieldDoesNotExist:
-        return str(value)
-    if field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    return str(value)
-
-
-def _label(model, name: str) -> str:
-    if name == "channels":
-        return "办理渠道"
-    if name == "joint_departments":
-        return _verbose(ItemVersion, "joint_departments")
-    return _verbose(model, PART_FIELD_ALIASES.get(name, name)) or name
-
-
-def _row_changes(model, names, old: dict, new: dict) -> list[dict]:
-    return [
-        {"label": _label(model, n), "old": _display(model, n, old.get(n)), "new": _display(model, n, new.get(n))}
-        for n in names
-        if old.get(n) != new.get(n)
-    ]
-
-
-def _row_summary(model, names, row: dict) -> list[dict]:
-    return [{"label": _label(model, n), "value": _display(model, n, row.get(n))} for n in names if n != "name"]
-
-
-def _diff_parts(model, names, old_rows: list[dict], new_rows: list[dict]) -> dict:
-    """Rows matched by name (in order when a name repeats): added, removed and changed rows."""
-    unmatched: dict[str, list[dict]] = {}
-    for row in old_rows:
-        unmatched.setdefault(row["name"], []).append(row)
-    added, changed = [], []
-    for row in new_rows:
-        candidates = unmatched.get(row["name"])
-        if not candidates:
-            added.append({"name": row["name"], "fields": _row_summary(model, names, row)})
-            continue
-        if changes := _row_changes(model, names, candidates.pop(0), row):
-            changed.append({"name": row["name"], "changes": changes})
-    removed = [
-        {"name": row["name"], "fields": _row_summary(model, names, row)} for rows in unmatched.values() for row in rows
-    ]
-    return {"added": added, "removed": removed, "changed": changed}
-
-
-def version_diff(old: ItemVersion, new: ItemVersion) -> dict:
-    """Field-by-field differences of the file representation (``catalog.io.version_dict``)."""
-    a, b = version_dict(old), version_dict(new)
-    scalars = _row_changes(ItemVersion, (*VERSION_FIELDS, "channels", "joint_departments"), a, b)
-    parts = []
-    for key, model, names in PART_SPECS:
-        names = (*names, *PART_EXTRA_FIELDS.get(key, ()))
-        part = _diff_parts(model, names, a[key], b[key])
-        part["label"] = model._meta.verbose_name_plural
-        part["unchanged"] = not (part["added"] or part["removed"] or part["changed"])
-        parts.append(part)
-    return {"scalars": scalars, "parts": parts, "unchanged": not scalars and all(p["unchanged"] for p in parts)}
+# --- the diff between two versions (catalog.diff) ----------------------------------------------------
 
 
 def diff_view(model_admin, request, object_id):

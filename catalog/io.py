@@ -27,6 +27,7 @@ from catalog.models import (
     ProcessStep,
     Theme,
 )
+from catalog.text import normalise_text_fields
 from hall.models import Department
 
 FORMAT = "service-hall-catalog/1"
@@ -138,6 +139,7 @@ def _plan_item(row: dict, departments: dict[str, Department], theme_codes: set[s
     for name, attr in CHANNELS.items():
         setattr(version, attr, name in channels)
     version.charges_fees = bool(data.get("fees"))
+    normalise_text_fields(version)
     try:
         version.full_clean(exclude=["item", "number", "created_by", "submitted_by", "published_by"])
     except ValidationError as exc:
@@ -152,6 +154,7 @@ def _plan_item(row: dict, departments: dict[str, Department], theme_codes: set[s
             if model is MaterialRequirement:
                 values["has_blank_form"] = bool(part_row.get("blank_form"))
             part = model(position=index, **values)
+            normalise_text_fields(part)
             try:
                 part.full_clean(exclude=["version"])
             except ValidationError as exc:

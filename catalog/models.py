@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
+from catalog.text import normalise_text_fields
 from hall.models import Department
 
 code_validator = RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9-]{1,35}$", "事项编码只能包含字母、数字和连字符，长度 2–36。")
@@ -216,6 +217,7 @@ class ItemVersion(models.Model):
             stored = ItemVersion.objects.filter(pk=self.pk).values_list("state", flat=True).first()
             if stored in self.FROZEN_STATES:
                 raise ValidationError("已发布的版本不可修改；请基于现行版本新建草稿。")
+        normalise_text_fields(self)  # a textarea sends \r\n: saving must not look like an edit in the diff
         super().save(*args, **kwargs)
 
 
@@ -235,6 +237,7 @@ class VersionPart(models.Model):
 
     def save(self, *args, **kwargs):
         self._guard()
+        normalise_text_fields(self)
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

@@ -177,6 +177,11 @@ def publish_version(
         version.content_hash = content_hash(version)
         version.save(update_fields=["state", "published_by", "published_at", "content_hash"])
         first = item.status == Item.Status.DRAFT
+        note = f"发布第 {version.number} 版"
+        if previous is not None:  # the public notice says what changed (动态管理), not only that it did
+            from catalog.diff import change_summary
+
+            note += f"。变更内容：{change_summary(previous, version)}"
         item.current_version = version
         item.status = Item.Status.PUBLISHED
         item.search_text = search_text_for(item, version)
@@ -188,7 +193,7 @@ def publish_version(
             action=CatalogChange.Action.PUBLISH if first else CatalogChange.Action.REVISE,
             document=document,
             decided_on=decided_on,
-            note=f"发布第 {version.number} 版",
+            note=note,
             by=by,
         )
         audit.record("catalog.publish", version, actor=by, previous=getattr(previous, "number", None))

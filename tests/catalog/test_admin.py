@@ -72,7 +72,7 @@ class _FormData(HTMLParser):
             return
         elif tag == "input" and a.get("name") and a.get("type", "text") not in ("submit", "button", "file"):
             if a.get("type") not in ("checkbox", "radio") or "checked" in a:
-                self.add(a["name"], a.get("value", "on"))
+                self.add(a["name"], a.get("value", "on" if a.get("type") in ("checkbox", "radio") else ""))
         elif tag == "select":
             self.select = {"name": a["name"], "first": None, "chosen": False, "multiple": "multiple" in a}
         elif tag == "option" and self.select:
@@ -171,15 +171,19 @@ def test_draft_is_edited_submitted_and_published_by_a_second_admin(client, admin
     draft.refresh_from_db()
     assert draft.state == ItemVersion.State.IN_REVIEW and "已提交审核" in flash(response)[0]
 
+    # The submitter is not offered 审核发布 and is told why; posting anyway is refused before any form.
     publish = f"/admin/catalog/itemversion/{draft.pk}/publish/"
-    page = client.post(publish)
-    assert page.status_code == 200 and 'name="_confirm"' in page.content.decode()
+    assert publish not in response.content.decode() and "须由另一名目录管理员审核发布" in response.content.decode()
+    response = client.post(publish, follow=True)
+    assert flash(response) == ["您提交了本版本，须由另一名目录管理员审核发布（审核与提交分离）。"]
     response = client.post(publish, {"_confirm": "1", "document": "", "decided_on": ""}, follow=True)
-    assert flash(response) == ["发布须由提交审核人以外的另一名目录管理员完成。"]
+    assert flash(response) == ["您提交了本版本，须由另一名目录管理员审核发布（审核与提交分离）。"]
     draft.refresh_from_db()
     assert draft.state == ItemVersion.State.IN_REVIEW
 
     client.force_login(admin2)
+    page = client.post(publish)
+    assert page.status_code == 200 and 'name="_confirm"' in page.content.decode()
     response = client.post(
         publish, {"_confirm": "1", "document": "某审改办〔2026〕5号", "decided_on": "2026-11-20"}, follow=True
     )
@@ -189,7 +193,41 @@ def test_draft_is_edited_submitted_and_published_by_a_second_admin(client, admin
     item.refresh_from_db()
     assert (draft.state, old.state) == (ItemVersion.State.PUBLISHED, ItemVersion.State.SUPERSEDED)
     assert item.current_version == draft and draft.published_by == admin2
-    assert CatalogChange.objects.get(version=draft).document == "某审改办〔2026〕5号"
+    change = CatalogChange.objects.get(version=draft)
+    assert change.document == "某审改办〔2026〕5号"
+    assert change.note == f"发布第 {draft.number} 版。变更内容：受理条件"
+
+
+def test_saving_a_draft_as_a_browser_does_changes_nothing(client, admin1, item):
+    """A textarea posts its lines ending in \r\n; the stored text and the diff stay as they were."""
+    draft = services.start_draft(item=item, by=admin1)
+    data = form_data(client.get(change_url(draft)))
+    multiline = [name for name, values in data.items() if "\n" in values[0]]
+    assert "conditions" in multiline
+    for name in multiline:
+        data[name] = [values.replace("\n", "\r\n") for values in data[name]]
+    response = client.post(change_url(draft), data, follow=True)
+    assert response.redirect_chain, response.content.decode()[:3000]
+    draft.refresh_from_db()
+    assert draft.conditions == item.current_version.conditions and "\r" not in draft.conditions
+    html = client.get(f"/admin/catalog/itemversion/{draft.pk}/diff/").content.decode()
+    assert "内容无变化" in html
+
+
+def test_the_change_notice_names_what_changed(admin1, admin2, item):
+    old = item.current_version
+    draft = services.start_draft(item=item, by=admin1)
+    ItemVersion.objects.filter(pk=draft.pk).update(committed_days=old.committed_days - 1, legal_basis="新的依据")
+    MaterialRequirement.objects.create(version=draft, name="授权委托书", form="original", source="applicant",
+                                       position=99)  # fmt: skip
+    draft.fees.first().delete() if draft.fees.exists() else None
+    services.submit_for_review(version=draft, by=admin1)
+    services.publish_version(version=draft, by=admin2, document="某审改办〔2026〕6号", decided_on=None)
+    note = CatalogChange.objects.get(version=draft).note
+    assert note.startswith(f"发布第 {draft.number} 版。变更内容：")
+    assert "设定依据" in note and "新的依据" not in note  # long texts are named, not quoted
+    assert f"承诺办结时限（工作日）：{old.committed_days} → {old.committed_days - 1}" in note
+    assert "申请材料：新增“授权委托书”" in note
 
 
 def test_return_to_draft_needs_a_reason(client, admin1, admin2, item):
