@@ -453,4 +453,5 @@ def withdraw(request, number: str):
     elif case.state not in workflow.BY_NAME["withdraw"].source:
         messages.error(request, f"办件当前状态为“{case.get_state_display()}”，不能撤回。")
         return _back(case)
-    return render(request, "approvals/portal/withdraw.html", {"case": case, "form": form})
+    step = workflow.BY_NAME["withdraw"]  # confirm=True: this page says what withdrawing does, then asks
+    return render(request, "approvals/portal/withdraw.html", {"case": case, "form": form, "what": step.hint})

@@ -27,7 +27,7 @@ from approvals.workflow import Step
 from catalog.models import FormField
 from fees import services as fee_services
 from fees.models import AssessmentLine
-from hall import audit
+from hall import audit, calendar
 from hall.errors import Conflict, DomainError, InvalidUpload, NotPermitted, OutsideScope, UploadTooLarge
 from hall.models import User
 from hall.roles import DEPARTMENT_ROLES, Role
@@ -190,6 +190,24 @@ def _fees(user: User, case: Application) -> dict | None:
     return {**summary, "lines": lines, "assess_url": reverse("fees:assess", args=[case.number]) if may_assess else None}
 
 
+def consequence(step: Step, case: Application, now) -> str:
+    """What a confirmed act will do, in the words the confirmation shows (WCAG 3.3.4): acceptance starts
+    the decision period (art. 42) — counted from the receipt when the case is deemed accepted (art. 32)."""
+    if step.name != "accept":
+        return step.hint
+    days = case.item_version.committed_days
+    deemed = rules.deemed_accepted(case, now)
+    start = calendar.local_date(case.received_at if deemed and case.received_at else now)
+    due = calendar.deadline_date(start, days)
+    text = (
+        f"受理后开始计算办结时限：承诺 {days} 个工作日，须于 {due.year}年{due.month}月{due.day}日前作出决定；"
+        "同时出具受理通知书并告知申请人。"
+    )
+    if deemed:
+        text = "已超过 5 个工作日未告知补正，视为自收到材料之日起受理（行政许可法第三十二条）。" + text
+    return text
+
+
 def render_case(request, case: Application, *, status: int = 200, bound=None, open_action: str = "",
                 revealed: bool = False, upload_errors: dict | None = None):  # fmt: skip
     user, now = request.user, timezone.now()
@@ -203,7 +221,7 @@ def render_case(request, case: Application, *, status: int = 200, bound=None, op
             continue
         form = bound if bound is not None and open_action == step.name else build_form(step, case)
         actions.append({"name": step.name, "label": label, "form": form, "open": step.name == open_action,
-                        "danger": step.confirm,
+                        "confirm": step.confirm, "danger": step.danger, "consequence": consequence(step, case, now),
                         "hint": step.hint, "law": step.law})  # fmt: skip
     fields = {f.name: f for f in case.item_version.fields.all()}
     materials = _materials(case, user, upload_errors)

@@ -2,7 +2,8 @@
 
 Each ``Step`` says, for one transition: the states it leaves from and leads to, who may perform it,
 the service function that performs it, its Chinese label and hint, whether it must be confirmed
-first, its API request body and workbench form, the notice the act issues and the article of law
+first (it starts a legal clock or cannot be undone: WCAG 3.3.4) and whether it refuses or closes the
+case (shown in red), its API request body and workbench form, the notice the act issues and the article of law
 behind it. The model's django-fsm decorators, the permission check (``approvals.scope.ensure_may``),
 the services, the API, the workbench, the portal, ``docs/workflow.md`` and the tests all read this
 table; no other list of transition names exists.
@@ -69,7 +70,8 @@ class Step:
     law: str = ""
     body: str = NO_BODY
     form: str = CONFIRM_FORM
-    confirm: bool = False  # dangerous (closes the case or refuses the applicant): the page asks first
+    confirm: bool = False  # starts a legal clock or cannot be undone: the page says what it does and asks first
+    danger: bool = False  # refuses the applicant or closes the case (the button is red)
     notice: str = ""  # the notice (文书) the act issues, dated the day of the act
     refusal: str = ""  # a named predicate ``(case) -> str``: why the act is refused now ("" if it is not)
 
@@ -116,7 +118,7 @@ STEPS: tuple[Step, ...] = (
          law="行政许可法第三十二条"),
     Step("accept", (S.SUBMITTED,), S.ACCEPTED, (CLERK,), "approvals.services.accept_application", "受理",
          "材料齐全、符合法定形式：受理后开始计算办结时限，并出具受理通知书。",
-         law="行政许可法第三十二条、第四十二条", notice="acceptance",
+         law="行政许可法第三十二条、第四十二条", notice="acceptance", confirm=True,
          refusal="approvals.rules.acceptance_refused"),
     Step("request_correction", (S.SUBMITTED,), S.CORRECTION_REQUESTED, (CLERK,),
          "approvals.services.request_correction", "一次性告知补正",
@@ -127,7 +129,7 @@ STEPS: tuple[Step, ...] = (
     Step("reject_intake", (S.SUBMITTED,), S.REJECTED, (CLERK,), "approvals.services.reject_intake", "不予受理",
          "不属于本机关职权范围或依法不需取得行政许可的，出具不予受理通知书并告知救济途径。",
          law="行政许可法第三十二条", body="approvals.serializers.RejectIntakeSerializer",
-         form="approvals.forms_workbench.RejectIntakeForm", confirm=True, notice="rejection"),
+         form="approvals.forms_workbench.RejectIntakeForm", confirm=True, danger=True, notice="rejection"),
     Step("start_review", (S.ACCEPTED,), S.UNDER_REVIEW, (REVIEWER,), "approvals.services.start_review", "开始审查",
          "由您审查本件，审查后提出准予或不予的审查意见。", law="行政许可法第三十四条"),
     Step("suspend", (S.UNDER_REVIEW,), S.SUSPENDED, (REVIEWER,), "approvals.services.suspend_for_procedure",
@@ -155,16 +157,18 @@ STEPS: tuple[Step, ...] = (
     Step("deny", (S.AWAITING_DECISION,), S.DECIDED, (APPROVER,), "approvals.services.deny_application", "不予",
          "不予决定须说明理由，并告知申请复议或提起诉讼的权利。", law="行政许可法第三十八条",
          body="approvals.serializers.ReasonSerializer", form="approvals.forms_workbench.DenyForm", confirm=True,
-         notice="decision"),
+         danger=True, notice="decision"),
     Step("deliver", (S.DECIDED,), S.DELIVERED, (CLERK,), "approvals.services.deliver_result", "送达",
          "窗口领取、邮寄送达（须填写快递单号）或电子送达。", law="行政许可法第四十四条",
          body="approvals.serializers.DeliverSerializer", form="approvals.forms_workbench.DeliverForm",
          notice="delivery_receipt", refusal="approvals.rules.delivery_refused"),
     Step("withdraw", BEFORE_DECISION, S.WITHDRAWN, (FILER,), "approvals.services.withdraw_application", "撤回",
-         "作出决定前，申请人可以撤回申请。", body="approvals.serializers.ReasonSerializer", confirm=True),
+         "作出决定前，申请人可以撤回申请；撤回后本件不再办理，且不能恢复。",
+         body="approvals.serializers.ReasonSerializer", confirm=True, danger=True),
     Step("terminate", tuple(s for s in BEFORE_DECISION if s != S.DRAFT), S.TERMINATED, (APPROVER,),
          "approvals.services.terminate_application", "终止办理", "申请人死亡、单位注销等情形终止办理，须写明理由。",
-         body="approvals.serializers.ReasonSerializer", form="approvals.forms_workbench.TerminateForm", confirm=True),
+         body="approvals.serializers.ReasonSerializer", form="approvals.forms_workbench.TerminateForm", confirm=True,
+         danger=True),
 )  # fmt: skip
 BY_NAME: dict[str, Step] = {step.name: step for step in STEPS}
 

@@ -74,7 +74,9 @@ def test_application_from_filing_to_decision(open_as, tmp_path):
 
     # 4. The clerk accepts; 5. the reviewer starts the review and recommends (审查意见).
     clerk.goto(f"{open_as.url}/workbench/cases/{case.number}/")
-    clerk.click("form.plain button:has-text('受理')")
+    clerk.click("#act-accept summary")  # 受理 starts the clock: the page says so and asks first
+    assert "开始计算办结时限" in clerk.inner_text("#act-accept")
+    clerk.click("button:has-text('确认受理')")
     clerk.wait_for_load_state()
     reviewer = open_as("reviewer")
     reviewer.goto(f"{open_as.url}/workbench/cases/{case.number}/")
