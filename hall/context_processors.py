@@ -1,4 +1,5 @@
 from hall.notify import unread_count
+from hall.preferences import elder_mode
 from hall.roles import Role
 
 
@@ -9,6 +10,7 @@ def hall(request):
     authenticated = user is not None and user.is_authenticated
     return {
         "hall_name": "行政服务中心",
+        "elder_mode": elder_mode(request),  # 长辈模式 (适老化): larger text and targets, one column
         # Lazy: counted once (base.html uses {% with %}) and only where a page shows it.
         "unread": (lambda: unread_count(user)) if authenticated else 0,
         "nav": {

@@ -10,7 +10,7 @@ from approvals import api_evaluation
 from catalog import api as catalog_api
 from catalog import views as catalog_views
 from fees import api as fees_api
-from hall import api, health, views
+from hall import api, health, preferences, views
 from supervision import api as supervision_api
 from supervision import api_orders as supervision_orders_api
 
@@ -49,6 +49,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/register/", views.register, name="register"),
     path("inbox/", views.inbox, name="inbox"),
+    path("preferences/elder-mode/", preferences.toggle_elder_mode, name="elder_mode"),
     path("items/", include("catalog.urls")),
     # The directory's own files (blank forms, result samples) are public; MEDIA_URL is /media/.
     path("media/catalog/<path:path>", catalog_views.public_file, name="catalog-file"),

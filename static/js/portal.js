@@ -1,14 +1,9 @@
-/* Applicant portal: confirm dialogs (data-confirm) and upload feedback (data-upload).
-   The pages work without it; no inline scripts (CSP script-src 'self'). */
+/* Applicant portal: upload feedback (data-upload). The pages work without it; no inline scripts
+   (CSP script-src 'self'). Confirmations are pages or checkboxes, never pop-ups (适老化: no pop-ups). */
 (function () {
   "use strict";
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    var question = form.getAttribute("data-confirm");
-    if (question && !window.confirm(question)) {
-      event.preventDefault();
-      return;
-    }
     if (form.hasAttribute("data-upload")) {
       var input = form.querySelector("input[type=file]");
       if (input && !input.files.length) {
