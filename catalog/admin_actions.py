@@ -135,7 +135,11 @@ def _can_start_draft(item) -> bool:
 
 
 ITEM_ACTIONS = (
-    Action("start-draft", "新建草稿", _start_draft, _can_start_draft),
+    Action(
+        "start-draft", "新建草稿", _start_draft, _can_start_draft, forms.ConfirmForm,
+        "以现行版本为基础复制一份新版本草稿（申请材料、收费标准、表单等一并复制）。草稿在审核发布前不对外公开；"
+        "同一事项同时只能有一份未发布的版本，在其发布或退回删除前不能再新建。",
+    ),
     Action(
         "cancel", "取消事项", _cancel, lambda i: i.status == Item.Status.PUBLISHED, forms.CancelItemForm,
         "取消后不再受理新的申请；事项仍公开显示，标注“已取消”及决定文号。", danger=True,

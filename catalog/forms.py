@@ -86,6 +86,10 @@ class ActionForm(forms.Form):
         self.item, self.admin_site = item, admin_site
 
 
+class ConfirmForm(ActionForm):
+    """Nothing to fill in: the page says what the action does and its button confirms it (WCAG 3.3.4)."""
+
+
 class DecisionForm(ActionForm):
     """动态管理 needs the decision that ordered it: 决定文号 and 决定日期 are published with the change."""
 

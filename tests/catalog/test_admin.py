@@ -152,7 +152,11 @@ def test_published_data_cannot_be_deleted(client, admin1, item):
 
 def test_draft_is_edited_submitted_and_published_by_a_second_admin(client, admin1, admin2, item):
     old = item.current_version
-    response = client.post(f"/admin/catalog/item/{item.pk}/start-draft/", follow=True)
+    # 新建草稿 first says what it does (a confirmation page, no JavaScript); the confirmed POST creates it.
+    confirm = client.post(f"/admin/catalog/item/{item.pk}/start-draft/")
+    assert confirm.status_code == 200 and "以现行版本为基础复制" in confirm.content.decode()
+    assert 'name="_confirm"' in confirm.content.decode() and not item.versions.filter(state="draft").exists()
+    response = client.post(f"/admin/catalog/item/{item.pk}/start-draft/", {"_confirm": "1"}, follow=True)
     draft = item.versions.get(state=ItemVersion.State.DRAFT)
     assert response.redirect_chain == [(change_url(draft), 302)]
     assert draft.number == old.number + 1 and flash(response) == [
