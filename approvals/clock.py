@@ -66,6 +66,16 @@ def set_delivery_clock(case, decided_at: datetime) -> None:
     case.deadline_provisional = calendar.span_is_provisional(calendar.local_date(decided_at), due.date())
 
 
+def working_days_used(case, decided_at: datetime) -> int | None:
+    """Working days from the start of the decision period to the decision day, special procedures
+    excluded (arts. 42, 45) — counted as ``set_decision_clock`` counts the period, so a case decided
+    on its due day used exactly its period. None when no decision period ran (decided at intake)."""
+    if case.clock_start is None:
+        return None
+    first = calendar.next_working_day(case.clock_start)
+    return max(calendar.working_days_between(first, calendar.local_date(decided_at)) - case.suspended_days, 0)
+
+
 def suspended_working_days(started_at: datetime, ended_at: datetime) -> int:
     """Working days after the day the procedure started, up to and including the day it ended."""
     return max(calendar.working_days_between(calendar.local_date(started_at), calendar.local_date(ended_at)), 0)

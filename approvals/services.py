@@ -264,6 +264,7 @@ def _decide(case, by, decision: str, reason: str) -> None:
         raise ValidationError({"reason": ["决定与审查意见不一致的，须写明理由。"]})
     case.decision, case.decision_reason = decision, reason
     case.decided_at, case.decided_by = clock.now(), by
+    case.working_days_used = clock.working_days_used(case, case.decided_at)
     clock.set_delivery_clock(case, case.decided_at)
 
 

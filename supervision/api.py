@@ -48,18 +48,21 @@ class WarningListView(GenericAPIView):
     def get(self, request):
         filters = s.WarningFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        page = self.paginate_queryset(selectors.warning_list(**filters.validated_data))
+        page = self.paginate_queryset(selectors.warning_list(**filters.filters()))
         return self.get_paginated_response(s.WarningSerializer(page, many=True).data)
 
 
 class SummaryView(APIView):
-    """The figures: open cases by state, open warnings by kind and level, overdue cases, per department."""
+    """The figures: open cases by state, open warnings by kind and level, overdue cases, per department,
+    and the supervision alarms (the scheduler stopped)."""
 
     permission_classes = [IsSupervisor]
 
     @extend_schema(responses={200: s.SummarySerializer, **ERRORS})
     def get(self, request):
-        return Response(s.SummarySerializer(selectors.summary(timezone.now())).data)
+        now = timezone.now()
+        alarm = selectors.scheduler_alarm(now, selectors.last_scan())
+        return Response(s.SummarySerializer({**selectors.summary(now), "alarms": [alarm] if alarm else []}).data)
 
 
 class EventFeedView(APIView):

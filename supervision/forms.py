@@ -1,4 +1,5 @@
-"""The dashboard's GET filters (电子监察 实时监察): kind, level, department and the page cursor.
+"""The warnings list's GET filters (电子监察 预警列表): kind, level, department, open or resolved, the
+days they were raised, and the page cursor.
 
 A value the form does not know is an error shown next to its field, in Chinese — never a 500 and
 never silently widened to "everything".
@@ -42,6 +43,10 @@ class WarningFilterForm(forms.Form):
     department = forms.ChoiceField(
         label="承办部门", required=False, error_messages={"invalid_choice": "没有这个部门，请从列表中选择。"}
     )
+    open = forms.ChoiceField(
+        label="状态", required=False, choices=[("true", "未解除"), ("false", "已解除"), ("all", "全部")],
+        error_messages={"invalid_choice": "状态只能是未解除、已解除或全部。"},
+    )  # fmt: skip
     before = CursorField()
     after = CursorField()
 
@@ -50,10 +55,34 @@ class WarningFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["department"].choices = [ALL, *((d.code, d.name) for d in departments)]
 
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("from"), data.get("to")
+        if since and until and since > until:
+            self.add_error("to", "结束日期不能早于开始日期。")
+        return data
+
     def filters(self) -> dict:
         """The ``selectors.warning_list`` keyword arguments (only call once the form is valid)."""
-        return {name: self.cleaned_data[name] for name in ("kind", "level", "department")}
+        data = self.cleaned_data
+        return {
+            "kind": data["kind"], "level": data["level"], "department": data["department"],
+            "open": data["open"] or "true", "since": data["from"], "until": data["to"],
+        }  # fmt: skip
 
     def filter_query(self) -> dict:
-        """The filters as they should stay in the paging links."""
-        return {name: value for name, value in self.filters().items() if value}
+        """The filters as they should stay in the paging links (the default, open ones, left out)."""
+        data = self.cleaned_data
+        query = {name: data[name] for name in ("kind", "level", "department") if data[name]}
+        if data["open"] and data["open"] != "true":
+            query["open"] = data["open"]
+        query.update({name: data[name].isoformat() for name in ("from", "to") if data[name]})
+        return query
+
+
+# ``from`` and ``to`` (the raised day's range, as the statistics API names it) are Python keywords.
+for _name, _label in (("from", "预警日期自"), ("to", "至")):
+    WarningFilterForm.base_fields[_name] = forms.DateField(
+        label=_label, required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "请按 YYYY-MM-DD 填写日期。"},
+    )  # fmt: skip

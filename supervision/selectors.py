@@ -4,9 +4,11 @@ the number of cases, warnings or events."""
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.conf import settings
+from django.db.models import Avg, Count, F, FloatField, Q, QuerySet
+from django.db.models.functions import Cast, TruncDate
 
 from approvals.models import OPEN_STATES, Application, Event
 from approvals.selectors import due_by_q, overdue_q
@@ -20,8 +22,12 @@ WARNING_KEYS = [(Warning.Kind.ACCEPT, Warning.Level.RED), (Warning.Kind.CORRECTI
 SCAN_HEARTBEAT = "scan_deadlines"  # recorded by supervision.tasks.scan_deadlines_task
 
 
-def warning_list(*, kind: str = "", level: str = "", department: str = "", open: str = "true") -> QuerySet[Warning]:
-    """Warnings newest first (``open``: ``true`` only open ones, ``false`` only resolved, ``all``)."""
+def warning_list(
+    *, kind: str = "", level: str = "", department: str = "", open: str = "true",
+    since: date | None = None, until: date | None = None,
+) -> QuerySet[Warning]:  # fmt: skip
+    """Warnings newest first (``open``: ``true`` only open ones, ``false`` only resolved, ``all``),
+    raised from the day ``since`` to the day ``until`` (Asia/Shanghai, both included)."""
     warnings = Warning.objects.select_related("application", "department").only(
         "id", "kind", "level", "due_at", "raised_at", "resolved_at",
         "application__number", "application__state", "department__code", "department__name",
@@ -34,6 +40,10 @@ def warning_list(*, kind: str = "", level: str = "", department: str = "", open:
         warnings = warnings.filter(level=level)
     if department:
         warnings = warnings.filter(department__code=department)
+    if since:
+        warnings = warnings.filter(raised_at__gte=datetime(since.year, since.month, since.day, tzinfo=calendar.SHANGHAI))
+    if until:
+        warnings = warnings.filter(raised_at__lte=calendar.end_of_day(until))
     return warnings.order_by("-raised_at", "-id")
 
 
@@ -81,7 +91,7 @@ def summary(now: datetime) -> dict:
     )
     by_state = {state: 0 for state in OPEN_STATES}
     by_warning = {f"{kind}_{level}": 0 for kind, level in WARNING_KEYS}
-    rows = defaultdict(lambda: {"open_cases": 0, "overdue": 0, "yellow": 0, "red": 0})
+    rows = defaultdict(lambda: {"open_cases": 0, "overdue": 0, "yellow": 0, "red": 0, "states": {}, "cards": {}})
     overdue = due_today = due_soon = 0
     for row in cases:
         by_state[row["state"]] += row["n"]
@@ -90,9 +100,12 @@ def summary(now: datetime) -> dict:
         due_soon += row["due_soon"]
         rows[row["department_id"]]["open_cases"] += row["n"]
         rows[row["department_id"]]["overdue"] += row["overdue"]
+        rows[row["department_id"]]["states"][row["state"]] = row["n"]
     for row in warnings:
-        by_warning[f"{row['kind']}_{row['level']}"] += row["n"]
+        key = f"{row['kind']}_{row['level']}"
+        by_warning[key] += row["n"]
         rows[row["department_id"]][row["level"]] += row["n"]
+        rows[row["department_id"]]["cards"][key] = row["n"]
     departments = Department.objects.filter(pk__in=rows).only("code", "name", "sort_order")
     return {
         "as_of": now,
@@ -105,6 +118,76 @@ def summary(now: datetime) -> dict:
             {"department": {"code": d.code, "name": d.name}, **rows[d.pk]}
             for d in sorted(departments, key=lambda d: (d.sort_order, d.code))
         ],
+    }
+
+
+# --- the dashboard's charts (DESIGN.md: one aggregate query each, on indexed instants) -------------
+
+FLOW_DAYS = 30
+
+
+def daily_flow(now: datetime, days: int = FLOW_DAYS) -> list[dict]:
+    """Cases received (first submitted) and finished (decided, 办结) per day of Asia/Shanghai over the
+    last ``days`` days, today included: two grouped range scans (``case_submitted_at``,
+    ``case_decided_at``); days without any are 0."""
+    first = calendar.local_date(now) - timedelta(days=days - 1)
+    start = datetime(first.year, first.month, first.day, tzinfo=calendar.SHANGHAI)
+    series = {first + timedelta(days=i): {"received": 0, "finished": 0} for i in range(days)}
+    for column, key in (("submitted_at", "received"), ("decided_at", "finished")):
+        rows = (
+            Application.objects.filter(**{f"{column}__gte": start, f"{column}__lte": now})
+            .annotate(day=TruncDate(column, tzinfo=calendar.SHANGHAI))
+            .values("day")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        for row in rows:
+            day = row["day"] if isinstance(row["day"], date) else date.fromisoformat(str(row["day"]))
+            if day in series:
+                series[day][key] = row["n"]
+    return [{"day": day, **counts} for day, counts in series.items()]
+
+
+SLOWEST_ITEMS = 10
+
+
+def slowest_items(now: datetime, days: int = FLOW_DAYS, limit: int = SLOWEST_ITEMS) -> list[dict]:
+    """The items whose cases decided in the last ``days`` days used the largest share of their
+    committed limit (承诺时限): average working days used (``working_days_used``, special procedures
+    excluded, art. 45) against the average committed days. 即办件 (committed 0) have no share."""
+    since = now - timedelta(days=days)
+    rows = (
+        Application.objects.filter(decided_at__gte=since, decided_at__lte=now, working_days_used__isnull=False,
+                                   decision_days__gt=0)
+        .values("item__code", "item__name", "department__name")
+        .annotate(
+            cases=Count("id"),
+            used=Avg("working_days_used"),
+            committed=Avg("decision_days"),
+            share=Avg(Cast("working_days_used", FloatField()) / Cast(F("decision_days"), FloatField())),
+        )
+        .order_by("-share", "item__code")[:limit]
+    )  # fmt: skip
+    return [
+        {"code": r["item__code"], "name": r["item__name"], "department": r["department__name"], "cases": r["cases"],
+         "used": round(r["used"], 1), "committed": round(r["committed"], 1), "share": round(r["share"] * 100)}
+        for r in rows
+    ]  # fmt: skip
+
+
+def scheduler_alarm(now: datetime, last: datetime | None) -> dict | None:
+    """监察告警: the scheduler (Celery beat → the deadline scan) has not run for
+    ``SCHEDULER_ALARM_MINUTES`` (default 5). Without it no card is raised and no order escalates, so
+    the supervisors must know — not only ``/healthz``. ``last``: ``last_scan()``. None while it runs."""
+    limit = timedelta(minutes=getattr(settings, "SCHEDULER_ALARM_MINUTES", 5))
+    if last is not None and now - last <= limit:
+        return None
+    return {
+        "kind": "scheduler_stopped",
+        "since": last,
+        "detail": "定时扫描超过 {} 分钟未运行：预警不再产生，督办不再升级。请检查 Celery beat 和 worker。".format(
+            int(limit.total_seconds() // 60)
+        ),
     }
 
 

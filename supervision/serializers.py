@@ -21,6 +21,27 @@ class WarningFilterSerializer(serializers.Serializer):
         """``open=`` (empty, as a form leaves it) reads as the default: it is accepted, so it is documented."""
         return value or "true"
 
+    def validate(self, attrs):
+        if attrs.get("from") and attrs.get("to") and attrs["from"] > attrs["to"]:
+            raise serializers.ValidationError({"to": ["结束日期不能早于开始日期。"]})
+        return attrs
+
+    def filters(self) -> dict:
+        """``selectors.warning_list`` keyword arguments from the validated query."""
+        data = dict(self.validated_data)
+        since, until = data.pop("from", None), data.pop("to", None)
+        return {**data, "since": since, "until": until}
+
+
+# ``from`` and ``to`` (the day a warning was raised, as the statistics API names its range) are
+# Python keywords: declared after the class.
+WarningFilterSerializer._declared_fields["from"] = serializers.DateField(
+    required=False, allow_null=True, help_text="raised on or after this day (YYYY-MM-DD, Asia/Shanghai)"
+)
+WarningFilterSerializer._declared_fields["to"] = serializers.DateField(
+    required=False, allow_null=True, help_text="raised on or before this day (YYYY-MM-DD, Asia/Shanghai)"
+)
+
 
 class WarningSerializer(serializers.Serializer):
     id = serializers.IntegerField()
@@ -55,8 +76,15 @@ class DepartmentFiguresSerializer(serializers.Serializer):
     red = serializers.IntegerField(help_text="open red warnings")
 
 
+class AlarmSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["scheduler_stopped"])
+    since = serializers.DateTimeField(allow_null=True, help_text="the last scan; null when none ever ran")
+    detail = serializers.CharField()
+
+
 class SummarySerializer(serializers.Serializer):
     as_of = serializers.DateTimeField()
+    alarms = AlarmSerializer(many=True, help_text="监察告警: the scheduler has not scanned for 5 minutes")
     open_cases = OpenCasesSerializer()
     open_warnings = OpenWarningsSerializer()
     overdue = serializers.IntegerField(help_text="open cases past their running legal period (not suspended)")

@@ -2,12 +2,14 @@
 
 from django.urls import path
 
-from supervision import views, views_orders
+from supervision import views, views_cases, views_orders
 
 app_name = "supervision"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("warnings/", views.warnings, name="warnings"),
+    path("cases/", views_cases.cases, name="cases"),
     path("orders/", views_orders.supervisor_orders, name="orders"),
     path("orders/<int:order_id>/close/", views_orders.close, name="order_close"),
     path("orders/<int:order_id>/return/", views_orders.send_back, name="order_return"),

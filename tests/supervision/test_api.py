@@ -115,7 +115,7 @@ def test_the_warning_list_pages_by_cursor_in_constant_queries(people, supervisor
 
 def test_summary_figures_from_aggregate_queries(people, supervisor, late, django_assert_max_num_queries):
     submitted = late[0]
-    with frozen(at(2026, 10, 14, 10)), django_assert_max_num_queries(4):  # roles, cases, warnings, departments
+    with frozen(at(2026, 10, 14, 10)), django_assert_max_num_queries(5):  # roles, cases, warnings, departments, heartbeat
         body = supervisor.get("/api/v1/supervision/summary").json()
 
     assert body["as_of"] == "2026-10-14T10:00:00+08:00"
@@ -128,6 +128,7 @@ def test_summary_figures_from_aggregate_queries(people, supervisor, late, django
     }  # fmt: skip
     assert body["overdue"] == 2
     assert body["due_today"] == body["due_within_3_working_days"] == 0  # both already late
+    assert [alarm["kind"] for alarm in body["alarms"]] == ["scheduler_stopped"]  # no scan heartbeat in this test
     assert body["departments"] == [
         {"department": {"code": submitted.department.code, "name": submitted.department.name},
          "open_cases": 2, "overdue": 2, "yellow": 0, "red": 3},

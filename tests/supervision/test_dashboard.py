@@ -18,16 +18,21 @@ from tests.approvals.helpers import at, frozen
 from tests.supervision.test_scan import clone, submitted_on_september_30, under_review_from_october_8
 
 URL = "/supervision/"
+LIST = "/supervision/warnings/"
 NOW = at(2026, 10, 14, 10)  # the page is read an hour after the 09:00 scan
 
 
-def page_as(user, query: str = "", *, when=NOW):
+def page_as(user, query: str = "", *, when=NOW, url=URL):
     """The page as ``user`` sees it at ``when`` (logged in at that instant, so the session is fresh)."""
     with frozen(when):
         client = Client()
         if user is not None:
             client.force_login(user)
-        return client.get(f"{URL}{query}")
+        return client.get(f"{url}{query}")
+
+
+def list_as(user, query: str = "", *, when=NOW):
+    return page_as(user, query, when=when, url=LIST)
 
 
 def text(response) -> str:
@@ -35,7 +40,11 @@ def text(response) -> str:
 
 
 def figure(response, name: str) -> int:
-    return int(re.search(rf'id="fig-{name}">(\d+)<', text(response))[1])
+    return int(re.search(rf'id="fig-{name}"><a href="[^"]+">(\d+)<', text(response))[1])
+
+
+def figure_link(response, name: str) -> str:
+    return re.search(rf'id="fig-{name}"><a href="([^"]+)">', text(response))[1].replace("&amp;", "&")
 
 
 def listed(response) -> list[tuple[str, str]]:
@@ -111,41 +120,47 @@ def test_the_figures_are_those_of_the_scan(people, late):
 
     body = text(response)
     by_state = body[body.index('id="by-state"') :]
-    assert re.search(r"已提交</span></td><td class=\"num\">2<", by_state)
-    assert re.search(r"已受理</span></td><td class=\"num\">1<", by_state)
-    assert re.search(r"审查中</span></td><td class=\"num\">1<", by_state)
-    assert re.search(r"办结预警 <span class=\"badge card-yellow\">黄牌</span></td><td class=\"num\">1<", body)
-    assert re.search(r"受理超期 <span class=\"badge card-red\">红牌</span></td><td class=\"num\">2<", body)
+    assert re.search(r'已提交</span></td><td class="num"><a href="/supervision/cases/\?state=submitted">2<', by_state)
+    assert re.search(r'已受理</span></td><td class="num"><a href="[^"]+">1<', by_state)
+    assert re.search(r'审查中</span></td><td class="num"><a href="[^"]+">1<', by_state)
+    assert re.search(r'办结预警 <span class="badge card-yellow">黄牌</span></td><td class="num"><a href="[^"]+">1<', body)
+    assert re.search(r'受理超期 <span class="badge card-red">红牌</span></td><td class="num">'
+                     r'<a href="/supervision/warnings/\?kind=accept&amp;level=red">2<', body)
 
 
 def test_each_department_has_its_row_and_red_ones_stand_out(people, late):
     body = text(page_as(people.supervisor))
     table = body[body.index('id="departments"') : body.index("</table>", body.index('id="departments"'))]
     zrzyj, scjgj = late["submitted"].department.name, late["elsewhere"].department.name
-    rows = re.findall(r'<tr( class="has-red")?><td>([^<]+)</td>((?:<td class="num[^"]*">\d+</td>)+)</tr>', table)
-    figures = {name: (bool(red), [int(n) for n in re.findall(r">(\d+)<", cells)]) for red, name, cells in rows}
+    rows = re.findall(
+        r'<tr( class="has-red")?><th scope="row">([^<]+)</th>((?:<td class="num[^"]*"><a href="[^"]+">\d+</a></td>)+)</tr>',
+        table,
+    )
+    figures = {name: (bool(red), [int(n) for n in re.findall(r">(\d+)</a>", cells)]) for red, name, cells in rows}
     assert figures == {zrzyj: (True, [3, 2, 1, 3]), scjgj: (True, [1, 1, 0, 1])}
 
 
-def test_the_last_scan_is_shown_and_a_stopped_scheduler_is_pointed_out(people, settings):
-    settings.SCAN_INTERVAL_SECONDS = 60
-    assert "尚无扫描记录" in text(page_as(people.supervisor))
+def test_a_scheduler_silent_for_five_minutes_is_a_red_alarm_on_the_dashboard(people):
+    """Issue 13, point 1: the heartbeat is a supervision alarm, not only /healthz."""
+    never = text(page_as(people.supervisor))
+    assert "尚无扫描记录" in never and 'id="scheduler-alarm"' in never  # no scan ever: the alarm too
 
     with frozen(NOW):
         hall_services.record_heartbeat("scan_deadlines")
-    fresh = text(page_as(people.supervisor, when=NOW + timedelta(seconds=180)))
+    fresh = text(page_as(people.supervisor, when=NOW + timedelta(minutes=5)))
     assert "最近一次扫描：" in fresh and "2026-10-14 10:00:00" in fresh
-    assert "定时扫描可能已停止" not in fresh
+    assert 'id="scheduler-alarm"' not in fresh
 
-    stale = text(page_as(people.supervisor, when=NOW + timedelta(seconds=181)))
-    assert "定时扫描可能已停止" in stale
+    stale = text(page_as(people.supervisor, when=NOW + timedelta(minutes=5, seconds=1)))
+    assert 'id="scheduler-alarm"' in stale and "监察告警：定时扫描已停止" in stale
+    assert "最后一次扫描在" in stale
 
 
 # --- the warning list ---------------------------------------------------------------------------
 
 
 def test_open_warnings_are_listed_newest_first_with_their_case_and_card(people, late):
-    response = page_as(people.supervisor)
+    response = list_as(people.supervisor)
     rows = listed(response)
     assert sorted(rows) == sorted([
         (late["submitted"].number, "受理超期"), (late["submitted"].number, "补正告知超期"),
@@ -172,7 +187,7 @@ def test_open_warnings_are_listed_newest_first_with_their_case_and_card(people, 
     ],
 )
 def test_filters_by_kind_level_and_department(people, late, query, expected):
-    response = page_as(people.supervisor, query)
+    response = list_as(people.supervisor, query)
     assert response.status_code == 200
     numbers = {case.number: name for name, case in late.items()}
     rows = [(numbers[number], label) for number, label in listed(response)]
@@ -181,7 +196,7 @@ def test_filters_by_kind_level_and_department(people, late, query, expected):
     else:
         assert set(rows) == expected
     if expected == set():
-        assert "没有符合条件的未解除预警" in text(response)
+        assert "没有符合条件的预警" in text(response)
 
 
 @pytest.mark.parametrize(
@@ -198,12 +213,11 @@ def test_filters_by_kind_level_and_department(people, late, query, expected):
     ],
 )
 def test_bad_filter_values_are_told_on_the_form_not_a_500(people, late, query, message):
-    response = page_as(people.supervisor, query)
+    response = list_as(people.supervisor, query)
     assert response.status_code == 400
     body = text(response)
     assert message in body
     assert "请更正筛选条件后再查询" in body
-    assert figure(response, "open-cases") == 4  # the figures are still shown
 
 
 def test_pages_of_fifty_follow_each_other_by_cursor(people):
@@ -215,7 +229,7 @@ def test_pages_of_fifty_follow_each_other_by_cursor(people):
 
     seen, pages, query = [], 0, "?level=red"
     while True:
-        response = page_as(people.supervisor, query)
+        response = list_as(people.supervisor, query)
         rows = listed(response)
         seen += rows
         pages += 1
@@ -230,30 +244,31 @@ def test_pages_of_fifty_follow_each_other_by_cursor(people):
 
     # Back from the last page: "上一页" gives the 50 before it, as they were listed.
     previous = re.search(r'href="\?([^"#]+)#warnings" rel="prev"', text(response))[1].replace("&amp;", "&")
-    assert listed(page_as(people.supervisor, "?" + previous)) == seen[50:100]
+    assert listed(list_as(people.supervisor, "?" + previous)) == seen[50:100]
     assert "回到第一页" in text(response)
 
 
 def test_the_page_takes_the_same_number_of_queries_at_any_size(people, django_assert_max_num_queries):
-    """Session, user, roles, departments, three aggregates, one page of warnings, the heartbeat, the
-    unread count of the header: the same whether there are 3 or 61 cases."""
+    """Session, user, roles, the aggregates (cases, warnings, departments, received and finished per
+    day, slowest items), the heartbeat, the unread count of the header — and for the list one page:
+    the same whether there are 3 or 61 cases."""
 
-    def queries() -> int:
+    def queries(url=URL) -> int:
         with frozen(NOW):
             client = Client()
             client.force_login(people.supervisor)
-            with django_assert_max_num_queries(10) as captured:
-                assert client.get(URL).status_code == 200
+            with django_assert_max_num_queries(12) as captured:
+                assert client.get(url).status_code == 200
         return len(captured)
 
     clone([submitted_on_september_30(people)], 2)
     scan_deadlines(at(2026, 10, 14, 9))
-    small = queries()
+    small = queries(), queries(LIST), queries("/supervision/cases/")
     clone([submitted_on_september_30(people)], 58)
     under_review_from_october_8(people)
     scan_deadlines(at(2026, 10, 14, 9))
     assert Warning.objects.filter(resolved_at__isnull=True).count() > PAGE_SIZE
-    assert queries() == small
+    assert (queries(), queries(LIST), queries("/supervision/cases/")) == small
 
 
 def test_the_home_page_promises_only_what_exists_and_links_to_it(people, client):
@@ -270,7 +285,7 @@ def test_the_home_page_promises_only_what_exists_and_links_to_it(people, client)
 def test_each_warning_links_to_the_read_only_case_page(people):
     case = submitted_on_september_30(people)
     scan_deadlines(at(2026, 10, 14, 9))
-    assert f'href="/workbench/cases/{case.number}/"' in text(page_as(people.supervisor))
+    assert f'href="/workbench/cases/{case.number}/"' in text(list_as(people.supervisor))
     with frozen(NOW):
         client = Client()
         client.force_login(people.supervisor)
