@@ -4,7 +4,7 @@ the number of cases, warnings or events."""
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db.models import Avg, Count, F, FloatField, Q, QuerySet
@@ -41,7 +41,7 @@ def warning_list(
     if department:
         warnings = warnings.filter(department__code=department)
     if since:
-        warnings = warnings.filter(raised_at__gte=datetime(since.year, since.month, since.day, tzinfo=calendar.SHANGHAI))
+        warnings = warnings.filter(raised_at__gte=datetime.combine(since, time.min, tzinfo=calendar.SHANGHAI))
     if until:
         warnings = warnings.filter(raised_at__lte=calendar.end_of_day(until))
     return warnings.order_by("-raised_at", "-id")
@@ -185,9 +185,8 @@ def scheduler_alarm(now: datetime, last: datetime | None) -> dict | None:
     return {
         "kind": "scheduler_stopped",
         "since": last,
-        "detail": "定时扫描超过 {} 分钟未运行：预警不再产生，督办不再升级。请检查 Celery beat 和 worker。".format(
-            int(limit.total_seconds() // 60)
-        ),
+        "detail": f"定时扫描超过 {int(limit.total_seconds() // 60)} 分钟未运行：预警不再产生，督办不再升级。"
+        "请检查 Celery beat 和 worker。",
     }
 
 

@@ -120,10 +120,14 @@ def _chart_data(summary: dict, flow: list[dict], slowest: list[dict]) -> dict:
         "states": [{"state": s, "label": State(s).label} for s in OPEN_STATES],
         "cards": [{k: card[k] for k in ("key", "kind", "level", "label")} for card in _cards()],
         "departments": [
-            {"code": d["department"]["code"], "name": d["department"]["name"], "states": d["states"],
-             "cards": d["cards"]}
+            {
+                "code": d["department"]["code"],
+                "name": d["department"]["name"],
+                "states": d["states"],
+                "cards": d["cards"],
+            }
             for d in summary["departments"]
-        ],  # fmt: skip
+        ],
         "flow": [{"day": f["day"].isoformat(), "received": f["received"], "finished": f["finished"]} for f in flow],
         "slowest": slowest,
         "urls": {"cases": reverse("supervision:cases"), "warnings": reverse("supervision:warnings")},
@@ -148,8 +152,14 @@ def dashboard(request):
         "figures": _figures(summary),
         "departments": _departments(summary),
         "cards": _cards(),
-        "flow": [{**day, "received_url": _link("cases", received=day["day"]),
-                  "finished_url": _link("cases", finished=day["day"])} for day in flow],  # fmt: skip
+        "flow": [
+            {
+                **day,
+                "received_url": _link("cases", received=day["day"]),
+                "finished_url": _link("cases", finished=day["day"]),
+            }
+            for day in flow
+        ],
         "slowest": slowest,
         "chart_data": _chart_data(summary, flow, slowest),
         "scan": {"at": last_scan},

@@ -117,8 +117,10 @@ def cases(request):
             case.masked_name = mask_name(case.applicant_name)
             case.due_kind = DUE_KINDS.get(case.state, "")
             case.overdue = is_overdue(case, now)
-            case.badge = deadline_badge(case.due_at, provisional=case.deadline_provisional,
-                                        running=case.state != State.SUSPENDED, now=now, working_days=working_days)  # fmt: skip
+            running = case.state != State.SUSPENDED
+            case.badge = deadline_badge(
+                case.due_at, provisional=case.deadline_provisional, running=running, now=now, working_days=working_days
+            )
     else:
         status, page = 400, 1
     context = {
@@ -131,6 +133,3 @@ def cases(request):
         "open_only": order == "due",
     }
     return render(request, "supervision/cases.html", context, status=status)
-
-
-

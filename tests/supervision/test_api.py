@@ -115,7 +115,7 @@ def test_the_warning_list_pages_by_cursor_in_constant_queries(people, supervisor
 
 def test_summary_figures_from_aggregate_queries(people, supervisor, late, django_assert_max_num_queries):
     submitted = late[0]
-    with frozen(at(2026, 10, 14, 10)), django_assert_max_num_queries(5):  # roles, cases, warnings, departments, heartbeat
+    with frozen(at(2026, 10, 14, 10)), django_assert_max_num_queries(5):  # roles, cases, warnings, departments, beat
         body = supervisor.get("/api/v1/supervision/summary").json()
 
     assert body["as_of"] == "2026-10-14T10:00:00+08:00"

@@ -123,9 +123,14 @@ def test_the_figures_are_those_of_the_scan(people, late):
     assert re.search(r'已提交</span></td><td class="num"><a href="/supervision/cases/\?state=submitted">2<', by_state)
     assert re.search(r'已受理</span></td><td class="num"><a href="[^"]+">1<', by_state)
     assert re.search(r'审查中</span></td><td class="num"><a href="[^"]+">1<', by_state)
-    assert re.search(r'办结预警 <span class="badge card-yellow">黄牌</span></td><td class="num"><a href="[^"]+">1<', body)
-    assert re.search(r'受理超期 <span class="badge card-red">红牌</span></td><td class="num">'
-                     r'<a href="/supervision/warnings/\?kind=accept&amp;level=red">2<', body)
+    assert re.search(
+        r'办结预警 <span class="badge card-yellow">黄牌</span></td><td class="num"><a href="[^"]+">1<', body
+    )
+    assert re.search(
+        r'受理超期 <span class="badge card-red">红牌</span></td><td class="num">'
+        r'<a href="/supervision/warnings/\?kind=accept&amp;level=red">2<',
+        body,
+    )
 
 
 def test_each_department_has_its_row_and_red_ones_stand_out(people, late):
@@ -133,7 +138,8 @@ def test_each_department_has_its_row_and_red_ones_stand_out(people, late):
     table = body[body.index('id="departments"') : body.index("</table>", body.index('id="departments"'))]
     zrzyj, scjgj = late["submitted"].department.name, late["elsewhere"].department.name
     rows = re.findall(
-        r'<tr( class="has-red")?><th scope="row">([^<]+)</th>((?:<td class="num[^"]*"><a href="[^"]+">\d+</a></td>)+)</tr>',
+        r'<tr( class="has-red")?><th scope="row">([^<]+)</th>'
+        r'((?:<td class="num[^"]*"><a href="[^"]+">\d+</a></td>)+)</tr>',
         table,
     )
     figures = {name: (bool(red), [int(n) for n in re.findall(r">(\d+)</a>", cells)]) for red, name, cells in rows}

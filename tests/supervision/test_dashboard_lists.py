@@ -14,13 +14,15 @@ from hall import services as hall_services
 from supervision.models import Warning
 from tests.approvals import helpers
 from tests.approvals.helpers import at, frozen
-from tests.supervision.test_dashboard import NOW, figure, figure_link, late, list_as, page_as, text  # noqa: F401
+from tests.supervision.test_dashboard import NOW, figure, figure_link, list_as, page_as, text
+from tests.supervision.test_dashboard import late as late  # the fixture
 
 CASES = "/supervision/cases/"
 
 
 def chart_data(response) -> dict:
-    return json.loads(re.search(r'<script id="dash-data" type="application/json">(.*?)</script>', text(response), re.S)[1])
+    script = re.search(r'<script id="dash-data" type="application/json">(.*?)</script>', text(response), re.S)
+    return json.loads(script[1])
 
 
 def case_rows(response) -> list[str]:
@@ -91,7 +93,9 @@ def test_every_number_leads_to_the_list_behind_it(people, late):
         rows = case_rows(get(people.supervisor, figure_link(response, name)))
         assert len(rows) == figure(response, name), name
     assert set(case_rows(get(people.supervisor, figure_link(response, "overdue")))) == {
-        late["submitted"].number, late["elsewhere"].number, late["reviewed"].number
+        late["submitted"].number,
+        late["elsewhere"].number,
+        late["reviewed"].number,
     }
     for name in ("yellow", "red"):
         listed = text(get(people.supervisor, figure_link(response, name)))
