@@ -165,6 +165,15 @@ BEAT_INTERVAL_SECONDS = env.int("BEAT_INTERVAL_SECONDS", default=60)
 BEAT_HEARTBEAT_MAX_AGE = env.int("BEAT_HEARTBEAT_MAX_AGE", default=3 * BEAT_INTERVAL_SECONDS)
 # The supervision deadline scan (supervision/scan.py): set-based and idempotent, so any interval is safe.
 SCAN_INTERVAL_SECONDS = env.int("SCAN_INTERVAL_SECONDS", default=60)
+# The anomaly rules the scan runs too (supervision/rules.py; docs/supervision.md, "Anomaly rules"). No national
+# values exist (DOMAIN.md §2): a decision in less than this fraction of its committed period (即办件 excepted) …
+ANOMALY_FAST_DECISION_FRACTION = env.float("ANOMALY_FAST_DECISION_FRACTION", default=0.1)
+# … more suspensions/extensions than these on one case, or by one person in a calendar month …
+ANOMALY_MAX_SUSPENSIONS_PER_CASE = env.int("ANOMALY_MAX_SUSPENSIONS_PER_CASE", default=2)
+ANOMALY_MAX_SUSPENSIONS_PER_CLERK_MONTH = env.int("ANOMALY_MAX_SUSPENSIONS_PER_CLERK_MONTH", default=10)
+# … at least this many 不满意/非常不满意 ratings on one window within one period of this many days.
+ANOMALY_BAD_RATINGS_PER_WINDOW = env.int("ANOMALY_BAD_RATINGS_PER_WINDOW", default=3)
+ANOMALY_BAD_RATINGS_DAYS = env.int("ANOMALY_BAD_RATINGS_DAYS", default=7)
 CELERY_BEAT_SCHEDULE = {
     "beat-heartbeat": {"task": "hall.tasks.beat_heartbeat", "schedule": BEAT_INTERVAL_SECONDS},
     "scan-deadlines": {"task": "supervision.tasks.scan_deadlines_task", "schedule": SCAN_INTERVAL_SECONDS},

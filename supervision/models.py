@@ -15,6 +15,7 @@ class Warning(models.Model):
         CORRECTION_NOTICE = "correction_notice", "补正告知超期"  # art. 32
         DECISION = "decision", "办结预警/超期"  # arts. 42, 45
         DELIVERY = "delivery", "送达超期"  # art. 44
+        ORDER = "order", "督办逾期"  # a 督办 not answered by its due: escalated to 约谈 (supervision.orders)
 
     class Level(models.TextChoices):
         YELLOW = "yellow", "黄牌"
@@ -46,6 +47,8 @@ class Warning(models.Model):
                 fields=["-raised_at", "-id"], condition=models.Q(resolved_at__isnull=True), name="warning_open"
             ),
             models.Index(fields=["department", "-raised_at"], name="warning_department"),
+            # the warnings list with resolved ones too (open=false|all), newest first
+            models.Index(fields=["-raised_at", "-id"], name="warning_newest"),
         ]
 
     def __str__(self):
@@ -76,6 +79,37 @@ class ChainDigest(models.Model):
         return f"{self.at:%Y-%m-%d} {self.digest[:12]}"
 
 
+class FeedEntry(models.Model):
+    """An item of the event feed other than a case event (``supervision.feed``): a daily audit-chain
+    digest, a 督办 act, an anomaly, a payment — written in the transaction of what it reports and
+    placed after the last case event that existed then. ``data`` is the item as the feed gives it."""
+
+    class Kind(models.TextChoices):
+        DIGEST = "digest", "审计链摘要"
+        ORDER = "order", "督办"
+        ANOMALY = "anomaly", "异常行为"
+        PAYMENT = "payment", "缴费"
+
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+    action = models.CharField("动作", max_length=40)
+    at = models.DateTimeField("时间")
+    after_event_id = models.BigIntegerField("位于事件之后")
+    case_number = models.CharField("办件编号", max_length=40, blank=True)
+    ref_id = models.BigIntegerField("对象编号", null=True, blank=True)
+    data = models.JSONField("内容", default=dict)
+
+    class Meta:
+        verbose_name = "监察数据推送"
+        verbose_name_plural = "监察数据推送"
+        indexes = [
+            models.Index(fields=["after_event_id", "id"], name="feed_entry_position"),
+            models.Index(fields=["kind", "ref_id"], name="feed_entry_ref"),
+        ]
+
+    def __str__(self):
+        return f"{self.action} {self.ref_id}"
+
+
 class Order(models.Model):
     """督办: a supervisor's written order to a department about a case, a warning or its work, to be
     answered within N working days; past its due it escalates to level 2 (约谈) and the department's
@@ -91,6 +125,10 @@ class Order(models.Model):
         related_name="orders",
     )  # fmt: skip
     warning = models.ForeignKey(Warning, verbose_name="预警", null=True, blank=True, on_delete=models.PROTECT)
+    anomaly = models.ForeignKey(
+        "supervision.Anomaly", verbose_name="异常行为", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="orders",
+    )  # fmt: skip
     department = models.ForeignKey("hall.Department", verbose_name="被督办部门", on_delete=models.PROTECT)
     text = models.TextField("督办内容")
     due_days = models.PositiveSmallIntegerField("答复时限（工作日）")
@@ -119,3 +157,57 @@ class Order(models.Model):
 
     def __str__(self):
         return f"督办 {self.pk}"
+
+
+class Anomaly(models.Model):
+    """异常行为: conduct a rule of ``supervision.rules`` flags — not a clock (that is a ``Warning``) but
+    how a case was handled: decided implausibly fast, suspended once overdue, handled off the system,
+    charged off the published standard … Each row names the rule, its subject (``key``: a case, an
+    act, a clerk and month, a window and period) and the evidence that triggered it — the events,
+    payments, assessments, notices or ratings, as ``[{kind, id, at, summary, …}]``. Written only by
+    the scan's ``INSERT … SELECT … ON CONFLICT (rule, key) DO NOTHING``: a repeated scan adds nothing."""
+
+    class Rule(models.TextChoices):
+        # The reasons, legal bases and thresholds are in supervision.rules.RULES (one entry per code).
+        FAST_DECISION = "fast_decision", "办结过快"
+        LATE_SUSPENSION = "late_suspension", "超期后暂停或延期"
+        REPEATED_SUSPENSION = "repeated_suspension", "同一办件多次暂停或延期"
+        CLERK_SUSPENSIONS = "clerk_suspensions", "同一人员当月多次暂停或延期"
+        OFF_SYSTEM = "off_system", "体外循环"
+        CORRECTION_OUTSIDE_LIST = "correction_outside_list", "补正要求超出材料目录"
+        DELIVERED_UNASSESSED = "delivered_unassessed", "收费事项未核定收费即送达"
+        PAYMENT_ON_CLOSED_CASE = "payment_on_closed_case", "未准予的办件收费"
+        FEE_OFF_STANDARD = "fee_off_standard", "收费金额与公布标准不符"
+        BAD_RATINGS_CLUSTER = "bad_ratings_cluster", "差评集中于同一窗口"
+
+    rule = models.CharField("规则", max_length=30, choices=Rule.choices)
+    key = models.CharField("对象", max_length=100, help_text="case:<id>、event:<id>、user:<id>:<YYYY-MM> …")
+    # NULL for rules about a person or a window over a period rather than one case.
+    application = models.ForeignKey(
+        "approvals.Application", verbose_name="办件", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="anomalies",
+    )  # fmt: skip
+    department = models.ForeignKey("hall.Department", verbose_name="部门", on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        "hall.User", verbose_name="行为人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    window = models.ForeignKey(
+        "hall.Window", verbose_name="窗口", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    occurred_at = models.DateTimeField("行为时间", help_text="the latest act among the evidence")
+    detected_at = models.DateTimeField("发现时间")
+    evidence = models.JSONField("证据", default=list)
+
+    class Meta:
+        verbose_name = "异常行为"
+        verbose_name_plural = "异常行为"
+        ordering = ["-detected_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["rule", "key"], name="one_anomaly_per_rule_subject")]
+        indexes = [
+            models.Index(fields=["-detected_at", "-id"], name="anomaly_newest"),
+            models.Index(fields=["department", "-detected_at", "-id"], name="anomaly_department"),
+            models.Index(fields=["rule", "-detected_at", "-id"], name="anomaly_rule"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_rule_display()} {self.key}"
