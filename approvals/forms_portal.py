@@ -32,18 +32,21 @@ def _text(label: str, max_length: int, *, required: bool = True, help_text: str 
 
 def _item_field(spec: FormField) -> forms.Field:
     """The widget for one field of the item's application form (catalog ``FormField``)."""
+    # The field's meaning (range, decimals, date rule, format) is told next to it and given to the browser's
+    # inputs as hints; intake.clean_form decides, with the same Chinese messages as the API.
     attrs = {"aria-required": "true"} if spec.required else {}
-    common = {"label": spec.label, "required": False, "help_text": spec.help_text}
+    help_text = "；".join(text for text in (spec.help_text, spec.format_hint()) if text)
+    common = {"label": spec.label, "required": False, "help_text": help_text}
     types = FormField.Type
     if spec.type == types.TEXTAREA:
         field = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 4, **attrs}), **common)
     elif spec.type == types.NUMBER:
-        field = forms.CharField(
-            max_length=23, widget=forms.NumberInput(attrs={"step": "any", "min": 0, **attrs}), **common
-        )
+        number_attrs = {"step": "any", "min": 0, "inputmode": "decimal", **spec.widget_attrs(), **attrs}
+        field = forms.CharField(max_length=23, widget=forms.NumberInput(attrs=number_attrs), **common)
         field.validators.append(_number)
     elif spec.type == types.DATE:
-        field = forms.CharField(max_length=10, widget=forms.DateInput(attrs={"type": "date", **attrs}), **common)
+        date_attrs = {"type": "date", **spec.widget_attrs(), **attrs}
+        field = forms.CharField(max_length=10, widget=forms.DateInput(attrs=date_attrs), **common)
     elif spec.type == types.CHOICE:
         choices = [("", "请选择…"), *((str(c), str(c)) for c in spec.choices)]
         field = forms.CharField(max_length=200, widget=forms.Select(choices=choices, attrs=attrs), **common)
@@ -55,7 +58,7 @@ def _item_field(spec: FormField) -> forms.Field:
             ),
             **common,
         )
-    elif spec.type == types.ID_NUMBER:
+    elif spec.type in (types.ID_NUMBER, types.CREDIT_CODE):
         field = forms.CharField(
             max_length=18,
             widget=forms.TextInput(
@@ -64,7 +67,9 @@ def _item_field(spec: FormField) -> forms.Field:
             **common,
         )
     else:
-        field = forms.CharField(max_length=2000, widget=forms.TextInput(attrs=attrs), **common)
+        field = forms.CharField(
+            max_length=2000, widget=forms.TextInput(attrs={**spec.widget_attrs(), **attrs}), **common
+        )
     field.marked_required = spec.required
     return field
 

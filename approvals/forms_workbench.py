@@ -183,6 +183,7 @@ FIELD_WIDGETS = {
     FormField.Type.DATE: lambda: forms.DateInput(attrs={"type": "date"}),
     FormField.Type.PHONE: lambda: forms.TextInput(attrs={"type": "tel", "inputmode": "numeric"}),
     FormField.Type.ID_NUMBER: lambda: forms.TextInput(attrs={"autocomplete": "off"}),
+    FormField.Type.CREDIT_CODE: lambda: forms.TextInput(attrs={"autocomplete": "off", "maxlength": 18}),
 }
 
 
@@ -221,8 +222,9 @@ class FilingForm(ServiceForm):
             else:
                 django_field = forms.CharField(max_length=2000, widget=FIELD_WIDGETS.get(field.type, forms.TextInput)())
             django_field.required = False  # the service says which are missing (intake.clean_form)
-            django_field.label, django_field.help_text = field.label, field.help_text
-            django_field.widget.attrs.update(attrs)
+            django_field.label = field.label
+            django_field.help_text = "；".join(text for text in (field.help_text, field.format_hint()) if text)
+            django_field.widget.attrs.update({**field.widget_attrs(), **attrs})
             self.fields[f"form_{field.name}"] = django_field
 
     def applicant_fields(self):

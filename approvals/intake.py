@@ -3,10 +3,12 @@
 import math
 import re
 from datetime import date
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
-from catalog.models import FormField, ItemVersion
+from catalog.models import FormField, ItemVersion, plain_number
 from hall.identity import clean_id_number
 from hall.models import mobile_validator
 
@@ -51,8 +53,9 @@ def clean_party(data: dict, *, prefix: str, person_only: bool = False) -> dict:
     return {"type": kind, "name": name, "id_number": id_number, "phone": phone, "address": address}
 
 
-def _clean_number(value) -> int | float:
-    """A form number by its meaning: finite, not negative, at most ``NUMBER_MAX``; ``true`` is not a number."""
+def _clean_number(value, *, allow_negative: bool = False) -> int | float:
+    """A form number by its meaning: finite, not negative (unless the field's minimum is), at most
+    ``NUMBER_MAX`` in size; ``true`` is not a number."""
     if isinstance(value, bool):
         raise ValidationError("请输入数字。")
     text = str(value).strip()
@@ -64,23 +67,49 @@ def _clean_number(value) -> int | float:
         raise ValidationError("请输入数字。") from None
     if not math.isfinite(number):
         raise ValidationError("请输入有限的数值。")
-    if number < 0:
+    if number < 0 and not allow_negative:
         raise ValidationError("数值不能为负数（金额、面积、数量均不小于 0）。")
-    if number > NUMBER_MAX:
+    if abs(number) > NUMBER_MAX:
         raise ValidationError(f"数值过大（不超过 {NUMBER_MAX:,}）。")
     return number
+
+
+def _in_range(field: FormField, number: int | float) -> None:
+    """The field's own range and decimals (catalog ``FormField``), on top of ``_clean_number``'s bounds."""
+    low = field.min_value if field.min_value is not None else 0
+    if number < low:
+        raise ValidationError(f"{field.label}不能小于 {plain_number(low)}。")
+    if field.max_value is not None and number > field.max_value:
+        raise ValidationError(f"{field.label}不能大于 {plain_number(field.max_value)}。")
+    if field.decimal_places is not None:
+        places = max(0, -Decimal(str(number)).normalize().as_tuple().exponent)  # finite: an int exponent
+        if places > field.decimal_places:
+            places_message = f"最多保留 {field.decimal_places} 位小数。" if field.decimal_places else "请输入整数。"
+            raise ValidationError(places_message)
+
+
+def _clean_date(field: FormField, value) -> str:
+    try:
+        day = date.fromisoformat(str(value))
+    except ValueError:
+        raise ValidationError("请输入 YYYY-MM-DD 格式的日期。") from None
+    today = timezone.localdate()
+    if field.date_rule == FormField.DateRule.NOT_FUTURE and day > today:
+        raise ValidationError(f"{field.label}不能晚于今天（{today:%Y-%m-%d}）。")
+    if field.date_rule == FormField.DateRule.NOT_PAST and day < today:
+        raise ValidationError(f"{field.label}不能早于今天（{today:%Y-%m-%d}）。")
+    return day.isoformat()
 
 
 def _clean_value(field: FormField, value):
     if isinstance(value, dict | list | tuple):
         raise ValidationError("请填写单个值。")
     if field.type == FormField.Type.NUMBER:
-        return _clean_number(value)
+        number = _clean_number(value, allow_negative=field.min_value is not None and field.min_value < 0)
+        _in_range(field, number)
+        return number
     if field.type == FormField.Type.DATE:
-        try:
-            return date.fromisoformat(str(value)).isoformat()
-        except ValueError:
-            raise ValidationError("请输入 YYYY-MM-DD 格式的日期。") from None
+        return _clean_date(field, value)
     value = str(value).strip()
     if len(value) > 2000:
         raise ValidationError("内容过长（不超过 2000 字）。")
@@ -90,6 +119,10 @@ def _clean_value(field: FormField, value):
         mobile_validator(value)
     if field.type == FormField.Type.ID_NUMBER:
         value = clean_id_number("person", value)
+    if field.type == FormField.Type.CREDIT_CODE:
+        value = clean_id_number("organisation", value)
+    if field.pattern and not re.fullmatch(field.pattern, value):
+        raise ValidationError(f"{field.label}格式不正确：应为{field.pattern_message}。")
     return value
 
 

@@ -178,7 +178,14 @@ class FormFieldInline(VersionPartInline, admin.StackedInline):
         models.CharField: {"widget": forms.TextInput(attrs={"size": 20})},
         models.JSONField: {"widget": forms.Textarea(attrs={"rows": 1, "cols": 40})},
     }
-    fields = (("position", "name", "label"), ("type", "required"), ("choices", "help_text"))
+    fields = (
+        ("position", "name", "label"),
+        ("type", "required"),
+        ("choices", "help_text"),
+        ("min_value", "max_value", "decimal_places"),
+        "date_rule",
+        ("pattern", "pattern_message", "example"),
+    )
 
 
 @admin.register(ItemVersion)

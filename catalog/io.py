@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import yaml
@@ -44,11 +45,16 @@ MATERIAL_FIELDS = ("name", "form", "copies", "source", "source_note", "required"
 FEE_FIELDS = ("name", "amount_fen", "rule", "basis", "reducible")
 STEP_FIELDS = ("name", "role", "days")
 FORM_FIELDS = ("name", "label", "type", "required", "choices", "help_text")
+# What a form field's values mean (issue 14): written to the file only when set, so that versions without
+# them keep their content hash (and re-importing an unchanged file still changes nothing).
+FORM_FIELD_MEANING = (
+    "min_value", "max_value", "decimal_places", "date_rule", "pattern", "pattern_message", "example",
+)  # fmt: skip
 PART_SPECS = (
     ("materials", MaterialRequirement, MATERIAL_FIELDS),
     ("fees", FeeStandard, FEE_FIELDS),
     ("steps", ProcessStep, STEP_FIELDS),
-    ("fields", FormField, FORM_FIELDS),
+    ("fields", FormField, FORM_FIELDS + FORM_FIELD_MEANING),
 )
 
 
@@ -151,6 +157,9 @@ def _plan_item(row: dict, departments: dict[str, Department], theme_codes: set[s
         parts[key] = []
         for index, part_row in enumerate(rows):
             values = {f: part_row[f] for f in names if f in part_row and part_row[f] is not None}
+            for name in ("min_value", "max_value"):  # YAML's 0.01 is a float: keep the digits as written
+                if isinstance(values.get(name), float):
+                    values[name] = Decimal(str(values[name]))
             if model is MaterialRequirement:
                 values["has_blank_form"] = bool(part_row.get("blank_form"))
             part = model(position=index, **values)
@@ -229,6 +238,13 @@ def _parts_dict(key: str, parts: Iterable) -> list[dict]:
         values = {f: getattr(part, f) for f in names}
         if key == "materials":
             values["blank_form"] = part.has_blank_form
+        if key == "fields":
+            for name in FORM_FIELD_MEANING:
+                if values[name] in (None, ""):
+                    del values[name]
+                elif isinstance(values[name], Decimal):  # YAML and JSON numbers: 12000, not "12000.000000"
+                    number = values[name]
+                    values[name] = int(number) if number == number.to_integral_value() else float(number)
         out.append(values)
     return out
 

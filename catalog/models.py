@@ -7,10 +7,14 @@ draft; publishing it supersedes the old one in the same transaction, and cases k
 they were filed under.
 """
 
+import re
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils import timezone
 
 from catalog.text import normalise_text_fields
 from hall.models import Department
@@ -335,7 +339,9 @@ class ProcessStep(VersionPart):
 
 
 class FormField(VersionPart):
-    """A field of the online application form for this version."""
+    """A field of the online application form for this version, with what its values mean: a number's
+    range and decimals, a date before or after today, a code's format (validated in
+    ``approvals.intake.clean_form`` for the portal, the workbench and the API alike)."""
 
     class Type(models.TextChoices):
         TEXT = "text", "单行文本"
@@ -345,13 +351,36 @@ class FormField(VersionPart):
         CHOICE = "choice", "单选"
         PHONE = "phone", "手机号码"
         ID_NUMBER = "id_number", "身份证号码"
+        CREDIT_CODE = "credit_code", "统一社会信用代码"
+
+    class DateRule(models.TextChoices):
+        ANY = "", "不限"
+        NOT_FUTURE = "not_future", "不晚于今天"
+        NOT_PAST = "not_past", "不早于今天"
+
+    TEXT_TYPES = (Type.TEXT, Type.TEXTAREA)
 
     name = models.CharField("字段名", max_length=40, validators=[field_name_validator])
     label = models.CharField("标签", max_length=60)
-    type = models.CharField("类型", max_length=10, choices=Type.choices, default=Type.TEXT)
+    type = models.CharField("类型", max_length=12, choices=Type.choices, default=Type.TEXT)
     required = models.BooleanField("必填", default=True)
     choices = models.JSONField("选项", default=list, blank=True)
     help_text = models.CharField("说明", max_length=200, blank=True)
+    min_value = models.DecimalField(
+        "最小值", max_digits=19, decimal_places=6, null=True, blank=True, help_text="数字字段；不填为 0"
+    )
+    max_value = models.DecimalField("最大值", max_digits=19, decimal_places=6, null=True, blank=True)
+    decimal_places = models.PositiveSmallIntegerField(
+        "小数位数", null=True, blank=True, validators=[MaxValueValidator(6)], help_text="数字字段；0 为整数"
+    )
+    date_rule = models.CharField("日期范围", max_length=10, choices=DateRule.choices, blank=True, default="")
+    pattern = models.CharField(
+        "格式（正则表达式）", max_length=200, blank=True, help_text="文本字段，整体匹配，如 ^\\d{4}-\\d{6}$"
+    )
+    pattern_message = models.CharField(
+        "格式说明", max_length=100, blank=True, help_text="告诉申请人应当怎样填写，如“7 位数字”"
+    )
+    example = models.CharField("填写示例", max_length=100, blank=True, help_text="显示在输入框中；须符合格式")
 
     class Meta(VersionPart.Meta):
         verbose_name = "申请表字段"
@@ -363,8 +392,88 @@ class FormField(VersionPart):
         return self.label
 
     def clean(self):
+        errors = {}
         if self.type == self.Type.CHOICE and not self.choices:
-            raise ValidationError({"choices": "单选字段须提供选项。"})
+            errors["choices"] = "单选字段须提供选项。"
+        number = self.type == self.Type.NUMBER
+        for name in ("min_value", "max_value", "decimal_places"):
+            if getattr(self, name) is not None and not number:
+                errors[name] = "只有数字字段可以设置取值范围和小数位数。"
+        if number and None not in (self.min_value, self.max_value) and self.min_value > self.max_value:
+            errors["max_value"] = "最大值不能小于最小值。"
+        if self.date_rule and self.type != self.Type.DATE:
+            errors["date_rule"] = "只有日期字段可以设置日期范围。"
+        if self.pattern:
+            if self.type not in self.TEXT_TYPES:
+                errors["pattern"] = "只有文本字段可以设置格式。"
+            else:
+                try:
+                    re.compile(self.pattern)
+                except re.error as exc:
+                    errors["pattern"] = f"正则表达式有误：{exc}"
+            if not self.pattern_message.strip():
+                errors["pattern_message"] = "设置了格式的字段须写明格式说明，申请人填错时会看到它。"
+            if "pattern" not in errors and self.example and not re.fullmatch(self.pattern, self.example):
+                errors["example"] = "填写示例不符合所设格式。"
+        if errors:
+            raise ValidationError(errors)
+
+    def format_hint(self) -> str:
+        """What the applicant is told before typing (next to the field), in Chinese."""
+        bits = []
+        if self.type == self.Type.NUMBER:
+            low = self.min_value if self.min_value is not None else 0
+            bits.append(f"不小于 {plain_number(low)}")
+            if self.max_value is not None:
+                bits.append(f"不大于 {plain_number(self.max_value)}")
+            if self.decimal_places == 0:
+                bits.append("整数")
+            elif self.decimal_places:
+                bits.append(f"最多 {self.decimal_places} 位小数")
+        elif self.date_rule:
+            bits.append(self.get_date_rule_display())
+        elif self.pattern_message:
+            bits.append(f"格式：{self.pattern_message}")
+        return "，".join(bits)
+
+    def sample_value(self) -> str:
+        """A value this field accepts (the demo cases and the tests file with it): its example, else one
+        built from its type and range. Dates are today's, which both date rules accept."""
+        if self.type == self.Type.CHOICE:
+            return str(self.choices[0])
+        if self.example:
+            return self.example
+        if self.type == self.Type.NUMBER:
+            low = self.min_value if self.min_value is not None else Decimal(0)
+            value = max(low, Decimal(120)) if self.max_value is None else max(low, min(Decimal(120), self.max_value))
+            return plain_number(value)
+        samples = {
+            self.Type.DATE: timezone.localdate().isoformat(),
+            self.Type.PHONE: "13800000001",
+            self.Type.ID_NUMBER: "11010519491231002X",
+            self.Type.CREDIT_CODE: "91350100M000100Y43",
+        }
+        return samples.get(self.type, f"{self.label}（演示）")
+
+    def widget_attrs(self) -> dict:
+        """``min``/``max``/``step`` for the browser's number and date inputs (hints; the service decides)."""
+        if self.type == self.Type.NUMBER:
+            attrs = {"min": plain_number(self.min_value if self.min_value is not None else 0)}
+            if self.max_value is not None:
+                attrs["max"] = plain_number(self.max_value)
+            if self.decimal_places is not None:
+                attrs["step"] = plain_number(Decimal(1).scaleb(-self.decimal_places))
+            return attrs
+        if self.date_rule:
+            today = timezone.localdate().isoformat()
+            return {"max": today} if self.date_rule == self.DateRule.NOT_FUTURE else {"min": today}
+        return {"placeholder": f"如：{self.example}"} if self.example else {}
+
+
+def plain_number(number) -> str:
+    """12000.000000 → "12000", 0.010000 → "0.01" (no exponent, no trailing zeros)."""
+    text = format(Decimal(number), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 class CatalogChange(models.Model):

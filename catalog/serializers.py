@@ -44,11 +44,21 @@ class StepSerializer(serializers.Serializer):
 
 
 class FieldSerializer(serializers.Serializer):
+    """A field of the application form and what its values mean (checked when an application is filed)."""
+
     name = serializers.CharField()
     label = serializers.CharField()
     type = serializers.CharField()
     required = serializers.BooleanField()
     choices = serializers.ListField(child=serializers.CharField())
+    help_text = serializers.CharField()
+    min_value = serializers.DecimalField(max_digits=19, decimal_places=6, allow_null=True, coerce_to_string=False,
+                                         help_text="numbers: the smallest value (0 when null)")  # fmt: skip
+    max_value = serializers.DecimalField(max_digits=19, decimal_places=6, allow_null=True, coerce_to_string=False)
+    decimal_places = serializers.IntegerField(allow_null=True, help_text="numbers: at most this many decimals")
+    date_rule = serializers.CharField(help_text="dates: '' (any), not_future or not_past (Asia/Shanghai today)")
+    pattern = serializers.CharField(help_text="text: a regular expression the whole value must match")
+    pattern_message = serializers.CharField(help_text="text: the format in words (Chinese), shown on a mismatch")
 
 
 def _channels(version: ItemVersion) -> list[str]:

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from approvals import services
 from approvals.models import Application
-from catalog.models import FormField, Item
+from catalog.models import Item
 from fees import services as fees
 from fees.models import Assessment
 from hall import calendar
@@ -97,13 +97,8 @@ def _at(day, hour=10) -> datetime:
 
 
 def _form(version) -> dict:
-    samples = {FormField.Type.NUMBER: "120", FormField.Type.DATE: "2026-09-01", FormField.Type.PHONE: "13800000001",
-               FormField.Type.ID_NUMBER: "11010519491231002X"}  # fmt: skip
-    return {
-        f.name: f.choices[0] if f.type == FormField.Type.CHOICE else samples.get(f.type, f"{f.label}（演示）")
-        for f in version.fields.all()
-        if f.required
-    }
+    """Values the item's form accepts (its examples, ranges and date rules: ``FormField.sample_value``)."""
+    return {f.name: f.sample_value() for f in version.fields.all() if f.required}
 
 
 def _pdf() -> bytes:

@@ -136,10 +136,9 @@ def required_materials(case: Application):
 
 
 def sample_form(code: str) -> dict:
-    """A valid application form for any published item (one plausible value per field type)."""
-    values = {"number": 1, "date": "2026-09-30", "phone": "13800000001", "id_number": "11010519491231002X"}
+    """A valid application form for any published item (each field's ``sample_value``)."""
     version = Item.objects.get(code=code).current_version
-    return {f.name: values.get(f.type, f.choices[0] if f.choices else "测试") for f in version.fields.all()}
+    return {f.name: f.sample_value() for f in version.fields.all()}
 
 
 def file_case(by: User, *, code: str = ITEM, applicant: dict | None = None, complete: bool = True, **kw):

@@ -59,8 +59,9 @@ def test_json_nan_and_infinity_are_refused(people):
     assert not Application.objects.exists()
 
 
-@pytest.mark.parametrize("value", [0, 12000, 12000.5, "0.01", "3e4", 10**12])
-def test_zero_ordinary_and_large_but_plausible_numbers_are_kept(people, value):
+@pytest.mark.parametrize("value", [0.01, 12000, 12000.5, "0.01", "3e4", 10**7])
+def test_small_ordinary_and_large_but_plausible_numbers_are_kept(people, value):
+    """Within the field's own range (用地面积: 0.01 – 10,000,000 m², issue 14; tests/approvals/test_form_meaning.py)."""
     case = services.file_application(by=people.applicant, item_code=ITEM, applicant=PERSON,
                                      form={**FORM, "site_area": value})  # fmt: skip
     assert case.form_data["site_area"] == (float(value) if isinstance(value, str) else value)
@@ -79,7 +80,7 @@ def test_the_portal_shows_the_refusal_of_a_negative_area_next_to_the_field(peopl
     page = response.content.decode()
     block = next(b for b in page.split('<div class="field')[1:] if 'name="form_site_area"' in b)
     assert "不能为负数" in block
-    assert 'min="0"' in block
+    assert 'min="0.01"' in block  # 用地面积's own minimum (issue 14)
     assert not Application.objects.exists()
 
 
