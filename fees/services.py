@@ -244,7 +244,7 @@ def _book(assessment: Assessment, *, amount_fen: int, channel: str, transaction_
     assessment.status, assessment.paid_at = Assessment.Status.PAID, paid_at
     assessment.save(update_fields=["paid_fen", "status", "paid_at"])
     case = assessment.application
-    signals.paid.send(sender=Payment, application=case, at=paid_at)
+    signals.paid.send(sender=Payment, application=case, at=paid_at, payment=payment)
     audit.record("fees.pay", case.number, actor=by, ip=ip, amount_fen=amount_fen, channel=channel,
                  transaction_id=transaction_id, receipt=payment.receipt_number)  # fmt: skip
     notify(case.owner, kind="fees_paid", title=f"缴费成功：{case.number} 已缴 {yuan(amount_fen)} 元",

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from hall.roles import Role
 from hall.schema import CursorPagination, error
-from supervision import selectors
+from supervision import feed, selectors
 from supervision import serializers as s
 
 # 400, 401, 403 and 429 come from hall.schema.AutoSchema, with the error shape.
@@ -66,10 +66,11 @@ class SummaryView(APIView):
 
 
 class EventFeedView(APIView):
-    """The case event stream (办件日志), oldest first, with the daily audit-chain digest after the last
-    event it covers (``kind``: ``event`` or ``digest``): ``after=<cursor>`` returns the items strictly
-    after it, at most 100; ``next`` is the cursor of the following page, null at the end (keep the
-    last item's cursor to poll for newer ones)."""
+    """One ordered stream (办件日志), oldest first: case events, and after the last event that existed
+    when they happened, the daily audit-chain digests, 督办 acts, anomalies and payments (``kind``:
+    ``event``, ``digest``, ``order``, ``anomaly``, ``payment``; ``data`` has the details).
+    ``after=<cursor>`` returns the items strictly after it, at most 100; ``next`` is the cursor of the
+    following page, null at the end (keep the last item's cursor to poll for newer ones)."""
 
     permission_classes = [IsSupervisor]
 
@@ -78,9 +79,9 @@ class EventFeedView(APIView):
         filters = s.EventFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         after = filters.validated_data.get("after", "")
-        position = selectors.parse_event_cursor(after) if after else (0, 0)
+        position = feed.parse_event_cursor(after) if after else (0, 0)
         if position is None:
             raise serializers.ValidationError({"after": ["不是有效的游标。"]})
-        items, more = selectors.event_page(position)
+        items, more = feed.page(position)
         next_cursor = items[-1].cursor if more else None
         return Response({"results": s.EventSerializer(items, many=True).data, "next": next_cursor})

@@ -189,7 +189,8 @@ def _params(rule: Rule, at) -> list:
 
 
 def _resolve(cursor, t: dict, at) -> int:
-    """Step 1: every open warning whose rule no longer holds for its case (frozen states excepted)."""
+    """Step 1: every open warning whose rule no longer holds for its case (frozen states excepted).
+    Cards of other kinds (an escalated 督办) are resolved by their own act, not by the clock."""
     w, holds, params = t["warning"], [], []
     for rule in RULES:
         frozen = f"a.state IN {_in(rule.hold_states)} OR " if rule.hold_states else ""
@@ -199,7 +200,7 @@ def _resolve(cursor, t: dict, at) -> int:
     cursor.execute(
         f"UPDATE {w} SET resolved_at = COALESCE((SELECT CASE WHEN ({closing}) <= %s THEN ({closing}) END"
         f" FROM {t['case']} a WHERE a.id = {w}.application_id), %s)"
-        f" WHERE resolved_at IS NULL AND NOT EXISTS ("
+        f" WHERE resolved_at IS NULL AND kind IN {_in(sorted({rule.kind for rule in RULES}))} AND NOT EXISTS ("
         f"SELECT 1 FROM {t['case']} a WHERE a.id = {w}.application_id AND ({' OR '.join(holds)}))",
         [at, at, at, at, *params],
     )

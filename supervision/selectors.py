@@ -1,24 +1,22 @@
 """Read queries of the e-monitoring API and its dashboard: a constant number of statements whatever
 the number of cases, warnings or events."""
 
-import re
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Avg, Count, F, FloatField, Q, QuerySet
+from django.db.models import Avg, Count, F, FloatField, QuerySet
 from django.db.models.functions import Cast, TruncDate
 
-from approvals.models import OPEN_STATES, Application, Event
+from approvals.models import OPEN_STATES, Application
 from approvals.selectors import due_by_q, overdue_q
 from hall import calendar, paging
 from hall.models import Department, Heartbeat
-from supervision.models import ChainDigest, Warning
+from supervision.models import Warning
 
 WARNING_KEYS = [(Warning.Kind.ACCEPT, Warning.Level.RED), (Warning.Kind.CORRECTION_NOTICE, Warning.Level.RED),
                 (Warning.Kind.DECISION, Warning.Level.YELLOW), (Warning.Kind.DECISION, Warning.Level.RED),
-                (Warning.Kind.DELIVERY, Warning.Level.RED)]  # fmt: skip
+                (Warning.Kind.DELIVERY, Warning.Level.RED), (Warning.Kind.ORDER, Warning.Level.RED)]  # fmt: skip
 SCAN_HEARTBEAT = "scan_deadlines"  # recorded by supervision.tasks.scan_deadlines_task
 
 
@@ -188,52 +186,3 @@ def scheduler_alarm(now: datetime, last: datetime | None) -> dict | None:
         "detail": f"定时扫描超过 {int(limit.total_seconds() // 60)} 分钟未运行：预警不再产生，督办不再升级。"
         "请检查 Celery beat 和 worker。",
     }
-
-
-# --- the event feed ------------------------------------------------------------------------------
-# Events and, since issue 12, the daily audit-chain digests (``ChainDigest``), each placed right after
-# the last event it covers. Every item has a position (event id, 0) or (after_event_id, digest id).
-
-FEED_PAGE = 100
-_FEED_CURSOR = re.compile(r"(\d{1,18})(?:\.(\d{10}))?")
-
-
-def event_cursor(event_id: int, digest_id: int = 0) -> str:
-    """Opaque to clients but ordered, also as strings: ``<event id, 16 digits>`` for an event,
-    ``<event id>.<digest id, 10 digits>`` for a digest after that event."""
-    return f"{event_id:016d}.{digest_id:010d}" if digest_id else f"{event_id:016d}"
-
-
-def parse_event_cursor(token: str) -> tuple[int, int] | None:
-    match = _FEED_CURSOR.fullmatch((token or "").strip())
-    return (int(match[1]), int(match[2] or 0)) if match else None
-
-
-@dataclass
-class FeedItem:
-    kind: str  # "event" | "digest"
-    position: tuple[int, int]
-    row: object
-
-    @property
-    def cursor(self) -> str:
-        return event_cursor(*self.position)
-
-
-def event_page(after: tuple[int, int] | int) -> tuple[list[FeedItem], bool]:
-    """Feed items strictly after the position ``after``, oldest first: two queries of
-    ``FEED_PAGE + 1`` rows (events by id, digests by their index), merged."""
-    after_id, after_digest = (after, 0) if isinstance(after, int) else after
-    events = (
-        Event.objects.filter(pk__gt=after_id)
-        .select_related("application")
-        .only("id", "at", "action", "from_state", "to_state", "actor_role", "application__number", "application__state")
-        .order_by("id")
-    )
-    digests = ChainDigest.objects.filter(
-        Q(after_event_id__gt=after_id) | Q(after_event_id=after_id, pk__gt=after_digest)
-    ).order_by("after_event_id", "id")
-    items = [FeedItem("event", (e.pk, 0), e) for e in events[: FEED_PAGE + 1]]
-    items += [FeedItem("digest", (d.after_event_id, d.pk), d) for d in digests[: FEED_PAGE + 1]]
-    items.sort(key=lambda item: item.position)
-    return items[:FEED_PAGE], len(items) > FEED_PAGE

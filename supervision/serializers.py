@@ -104,36 +104,48 @@ class EventFilterSerializer(serializers.Serializer):
 class DigestSerializer(serializers.Serializer):
     """The daily digest of the audit chains (docs/operations.md, "Audit chains")."""
 
-    hash = serializers.CharField(source="digest", help_text="SHA-256: the digest's own audit entry hash")
+    hash = serializers.CharField(help_text="SHA-256: the digest's own audit entry hash")
     audit_entry_id = serializers.IntegerField()
     families = serializers.JSONField(
         help_text="per chain family (event, payment, audit): since_id, upto_id, rows, chains, hash, total_*"
     )
 
 
+FEED_KINDS = ["event", "digest", "order", "anomaly", "payment"]
+
+
 class EventSerializer(serializers.Serializer):
-    """A feed item: a case event (``kind: event``) or a daily audit-chain digest (``kind: digest``,
-    with ``digest``; its case fields are null or empty)."""
+    """A feed item: a case event (``kind: event``), or an entry (``digest``, ``order``, ``anomaly``,
+    ``payment``) whose details are in ``data`` (the digest also in ``digest``); case fields are empty
+    where an entry concerns no case or no state change."""
 
     cursor = serializers.CharField()
-    kind = serializers.ChoiceField(choices=["event", "digest"])
+    kind = serializers.ChoiceField(choices=FEED_KINDS)
     at = serializers.DateTimeField()
     case_number = serializers.CharField(allow_null=True)
-    action = serializers.CharField()
+    action = serializers.CharField(
+        help_text="events: the transition; entries: audit.digest, order.issue|answer|return|close|escalate, "
+        "anomaly.detected, payment.booked"
+    )
     from_state = serializers.CharField()
     to_state = serializers.CharField()
     actor_role = serializers.CharField()
     digest = DigestSerializer(allow_null=True)
+    data = serializers.JSONField(
+        allow_null=True,
+        help_text="order: {id, department, state, level, due}; anomaly: {id, rule, rule_label, department}; "
+        "payment: {amount_fen, channel, receipt_number}; null for events",
+    )
 
     def to_representation(self, item):
-        row = item.row
-        if item.kind == "digest":
-            return {"cursor": item.cursor, "kind": "digest", "at": self.fields["at"].to_representation(row.at),
-                    "case_number": None, "action": "audit.digest", "from_state": "", "to_state": "", "actor_role": "",
-                    "digest": DigestSerializer(row).data}  # fmt: skip
-        return {"cursor": item.cursor, "kind": "event", "at": self.fields["at"].to_representation(row.at),
-                "case_number": row.application.number, "action": row.action, "from_state": row.from_state,
-                "to_state": row.to_state, "actor_role": row.actor_role, "digest": None}  # fmt: skip
+        row, at = item.row, self.fields["at"].to_representation(item.row.at)
+        if item.kind == "event":
+            return {"cursor": item.cursor, "kind": "event", "at": at, "case_number": row.application.number,
+                    "action": row.action, "from_state": row.from_state, "to_state": row.to_state,
+                    "actor_role": row.actor_role, "digest": None, "data": None}  # fmt: skip
+        return {"cursor": item.cursor, "kind": row.kind, "at": at, "case_number": row.case_number or None,
+                "action": row.action, "from_state": "", "to_state": "", "actor_role": row.data.get("actor_role", ""),
+                "digest": row.data if row.kind == "digest" else None, "data": row.data}  # fmt: skip
 
 
 class EventPageSerializer(serializers.Serializer):

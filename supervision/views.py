@@ -39,6 +39,7 @@ CARD_LABELS = {
     (Kind.DECISION, Level.YELLOW): "办结预警",
     (Kind.DECISION, Level.RED): "办结超期",
     (Kind.DELIVERY, Level.RED): "送达超期",
+    (Kind.ORDER, Level.RED): "督办逾期",
 }
 
 

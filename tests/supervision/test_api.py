@@ -124,7 +124,7 @@ def test_summary_figures_from_aggregate_queries(people, supervisor, late, django
     assert body["open_warnings"] == {
         "total": 3,
         "by_kind_level": {"accept_red": 1, "correction_notice_red": 1, "decision_yellow": 0, "decision_red": 1,
-                          "delivery_red": 0},
+                          "delivery_red": 0, "order_red": 0},
     }  # fmt: skip
     assert body["overdue"] == 2
     assert body["due_today"] == body["due_within_3_working_days"] == 0  # both already late
@@ -159,7 +159,7 @@ def test_events_feed_is_oldest_first_and_strictly_after_the_cursor(people, super
     assert events[2] == {
         "cursor": events[2]["cursor"], "at": "2026-09-30T15:00:00+08:00", "case_number": case.number,
         "action": "accept", "from_state": "submitted", "to_state": "accepted", "actor_role": "clerk",
-        "kind": "event", "digest": None,
+        "kind": "event", "digest": None, "data": None,
     }  # fmt: skip
     assert [e["cursor"] for e in events] == sorted(e["cursor"] for e in events)
 
@@ -175,7 +175,7 @@ def test_events_page_by_100_with_a_next_cursor_in_one_query(people, supervisor):
     )
     with CaptureQueriesContext(connection) as queries:
         first = supervisor.get("/api/v1/supervision/events").json()
-    assert len(queries) <= 3  # the caller's roles, one page of events, one of audit digests
+    assert len(queries) <= 3  # the caller's roles, one page of events, one of the other feed entries
     assert len(first["results"]) == 100 and first["next"] == first["results"][-1]["cursor"]
 
     second = supervisor.get(f"/api/v1/supervision/events?after={first['next']}").json()
