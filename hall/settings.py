@@ -165,6 +165,8 @@ BEAT_INTERVAL_SECONDS = env.int("BEAT_INTERVAL_SECONDS", default=60)
 BEAT_HEARTBEAT_MAX_AGE = env.int("BEAT_HEARTBEAT_MAX_AGE", default=3 * BEAT_INTERVAL_SECONDS)
 # The supervision deadline scan (supervision/scan.py): set-based and idempotent, so any interval is safe.
 SCAN_INTERVAL_SECONDS = env.int("SCAN_INTERVAL_SECONDS", default=60)
+# 监察告警: the dashboard and the summary API raise the alarm when the scan has not run for this long.
+SCHEDULER_ALARM_MINUTES = env.int("SCHEDULER_ALARM_MINUTES", default=5)
 # The anomaly rules the scan runs too (supervision/rules.py; docs/supervision.md, "Anomaly rules"). No national
 # values exist (DOMAIN.md §2): a decision in less than this fraction of its committed period (即办件 excepted) …
 ANOMALY_FAST_DECISION_FRACTION = env.float("ANOMALY_FAST_DECISION_FRACTION", default=0.1)

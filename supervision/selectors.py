@@ -177,7 +177,7 @@ def scheduler_alarm(now: datetime, last: datetime | None) -> dict | None:
     """监察告警: the scheduler (Celery beat → the deadline scan) has not run for
     ``SCHEDULER_ALARM_MINUTES`` (default 5). Without it no card is raised and no order escalates, so
     the supervisors must know — not only ``/healthz``. ``last``: ``last_scan()``. None while it runs."""
-    limit = timedelta(minutes=getattr(settings, "SCHEDULER_ALARM_MINUTES", 5))
+    limit = timedelta(minutes=settings.SCHEDULER_ALARM_MINUTES)
     if last is not None and now - last <= limit:
         return None
     return {
