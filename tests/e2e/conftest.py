@@ -1,7 +1,8 @@
 """Browser journeys: Playwright (Python) driving Debian's Chromium against pytest-django's live server.
 
 No browser download: ``/usr/bin/chromium`` from Debian (``make install`` installs it). Screenshots of
-the main pages are written to docs/screenshots/ by the journeys themselves.
+the main pages are written to docs/screenshots/ by the journeys themselves, each after the page passed
+the accessibility check (``shot`` calls ``tests.e2e.a11y.assert_accessible``).
 """
 
 import os
@@ -12,6 +13,7 @@ import pytest
 
 import catalog.demo
 import hall.demo
+from tests.e2e.a11y import assert_accessible
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make between
 # browser steps are still synchronous and safe.
@@ -77,6 +79,10 @@ def open_as(browser, live_server, demo):
         context.close()
 
 
-def shot(page, name: str) -> None:
+def shot(page, name: str, *, accessible: bool = True) -> None:
+    """The page's screenshot for the docs, after the accessibility check every journey page passes
+    (``tests.e2e.a11y.assert_accessible``: axe-core, 0 serious or critical violations)."""
+    if accessible:
+        assert_accessible(page)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
