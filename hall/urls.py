@@ -12,6 +12,7 @@ from catalog import views as catalog_views
 from fees import api as fees_api
 from hall import api, health, preferences, views
 from supervision import api as supervision_api
+from supervision import api_anomalies as supervision_anomalies_api
 from supervision import api_orders as supervision_orders_api
 
 api_v1 = [
@@ -35,6 +36,9 @@ api_v1 = [
     path("supervision/warnings", supervision_api.WarningListView.as_view(), name="api-supervision-warnings"),
     path("supervision/summary", supervision_api.SummaryView.as_view(), name="api-supervision-summary"),
     path("supervision/events", supervision_api.EventFeedView.as_view(), name="api-supervision-events"),
+    path(
+        "supervision/anomalies", supervision_anomalies_api.AnomalyListView.as_view(), name="api-supervision-anomalies"
+    ),
     path("supervision/orders", supervision_orders_api.OrdersView.as_view(), name="api-supervision-orders"),
     path(
         "supervision/orders/<int:order_id>/<str:act>",

@@ -23,6 +23,7 @@ class OrderSerializer(serializers.Serializer):
     level = serializers.IntegerField(help_text="1; 2 once escalated (逾期未答复，约谈)")
     case_number = serializers.CharField(source="application.number", allow_null=True, default=None)
     warning_id = serializers.IntegerField(allow_null=True)
+    anomaly_id = serializers.IntegerField(allow_null=True, help_text="the anomaly (异常行为) it is about, if any")
     department = DepartmentRefSerializer()
     text = serializers.CharField()
     due_days = serializers.IntegerField()
@@ -38,6 +39,10 @@ class OrderSerializer(serializers.Serializer):
 class OrderCreateSerializer(serializers.Serializer):
     case_number = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
     warning_id = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+    anomaly_id = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1,
+        help_text="an anomaly (GET /api/v1/supervision/anomalies); its case becomes the order's case",
+    )  # fmt: skip
     department_code = serializers.CharField(max_length=20)
     text = serializers.CharField(max_length=2000)
     due_days = serializers.IntegerField(min_value=1, max_value=orders.MAX_DUE_DAYS)

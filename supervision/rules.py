@@ -568,5 +568,5 @@ def detect_anomalies(at: datetime | None = None, *, since: datetime | None = Non
     with transaction.atomic(), connection.cursor() as cursor:
         scan = Scan(cursor, _tables(), adapt(at), adapt(since) if since is not None else None, at, since)
         for rule in RULES:
-            counts[rule.code] = rule.run(scan)
+            counts[str(rule.code)] = rule.run(scan)
     return counts

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from hall import services as hall_services
 from supervision.orders import escalate_overdue
+from supervision.rules import detect_anomalies
 from supervision.scan import scan_deadlines
 from supervision.selectors import SCAN_HEARTBEAT, last_scan
 
@@ -21,7 +22,9 @@ def scan_deadlines_task() -> dict:
     Records the ``scan_deadlines`` heartbeat (``manage.py check_heartbeat scan_deadlines``)."""
     last = last_scan()
     now = timezone.now()
-    counts = scan_deadlines(now, since=last - FACT_LOOKBACK if last else None)
+    since = last - FACT_LOOKBACK if last else None
+    counts = scan_deadlines(now, since=since)
+    counts["anomalies"] = detect_anomalies(now, since=since)  # conduct, after the clocks (supervision.rules)
     counts["escalated_orders"] = escalate_overdue(now)
     hall_services.record_heartbeat(SCAN_HEARTBEAT)
     return counts

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from supervision import views, views_cases, views_orders
+from supervision import views, views_anomalies, views_cases, views_orders
 
 app_name = "supervision"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("warnings/", views.warnings, name="warnings"),
     path("cases/", views_cases.cases, name="cases"),
+    path("anomalies/", views_anomalies.anomalies, name="anomalies"),
     path("orders/", views_orders.supervisor_orders, name="orders"),
     path("orders/<int:order_id>/close/", views_orders.close, name="order_close"),
     path("orders/<int:order_id>/return/", views_orders.send_back, name="order_return"),

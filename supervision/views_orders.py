@@ -16,7 +16,8 @@ from hall.errors import DomainError
 from hall.models import Department
 from hall.roles import DEPARTMENT_ROLES, Role
 from supervision import orders
-from supervision.models import Order
+from supervision.models import Anomaly, Order
+from supervision.rules import BY_CODE
 
 LIST_SIZE = 100
 OPEN_FIRST = Case(When(state=Order.State.OPEN, then=Value(0)), When(state=Order.State.ANSWERED, then=Value(1)),
@@ -31,6 +32,7 @@ class IssueForm(forms.Form):
         error_messages={"required": "请写明督办内容。"},
     )  # fmt: skip
     due_days = forms.IntegerField(label="答复时限（工作日）", min_value=1, max_value=orders.MAX_DUE_DAYS, initial=3)
+    anomaly_id = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)  # 督办 of an anomaly
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -46,6 +48,24 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label="退回理由", max_length=2000)
 
 
+def _anomaly(value) -> Anomaly | None:
+    """The anomaly a 督办 is about (``?anomaly=`` from the anomalies page, or the form's hidden field)."""
+    value = str(value or "")
+    if not value.isdecimal():
+        return None
+    return Anomaly.objects.select_related("department", "application").filter(pk=int(value)).first()
+
+
+def _from_anomaly(anomaly: Anomaly) -> dict:
+    """The form prefilled from an anomaly: its department, its case, the rule and its reason."""
+    rule = BY_CODE[anomaly.rule]
+    return {
+        "anomaly_id": anomaly.pk, "department_code": anomaly.department.code,
+        "case_number": anomaly.application.number if anomaly.application_id else "",
+        "text": f"异常行为“{rule.label}”：{rule.reason}请核查，书面说明情况并整改。",
+    }  # fmt: skip
+
+
 def _apply_errors(form: forms.Form, exc: ValidationError) -> None:
     for field, errors in (exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}).items():
         form.add_error(field if field in form.fields else None, errors)
@@ -59,6 +79,7 @@ def supervisor_orders(request):
         raise PermissionDenied("督办由监察人员发出。")
     status = 200
     if request.method == "POST":
+        anomaly = _anomaly(request.POST.get("anomaly_id"))
         form = IssueForm(request.POST, auto_id="order-%s")
         if form.is_valid():
             try:
@@ -72,9 +93,12 @@ def supervisor_orders(request):
     else:
         query = request.GET
         initial = {"case_number": query.get("case", "")[:40], "department_code": query.get("department", "")[:20]}
+        anomaly = _anomaly(query.get("anomaly"))
+        if anomaly is not None:
+            initial.update(_from_anomaly(anomaly))
         form = IssueForm(initial=initial, auto_id="order-%s")
     rows = list(orders.visible_orders(request.user).order_by(OPEN_FIRST, "due", "-id")[:LIST_SIZE])
-    context = {"form": form, "orders": rows, "reason_form": ReasonForm(auto_id=None)}
+    context = {"form": form, "orders": rows, "reason_form": ReasonForm(auto_id=None), "anomaly": anomaly}
     return render(request, "supervision/orders.html", context, status=status)
 
 

@@ -405,3 +405,12 @@ def test_the_table_names_a_setting_for_every_threshold():
         for name in filter(None, (n.strip() for n in rule.threshold.split(","))):
             assert hasattr(settings, name), name
     assert BY_CODE[R.FAST_DECISION].threshold == "ANOMALY_FAST_DECISION_FRACTION"
+
+
+def test_the_beat_task_runs_the_rules_after_the_clocks(everything):
+    from supervision.tasks import scan_deadlines_task
+
+    with frozen(at(2026, 10, 28, 9)):
+        result = scan_deadlines_task.apply().get()
+    assert result["anomalies"]["late_suspension"] == 1
+    assert Anomaly.objects.filter(rule=R.LATE_SUSPENSION).count() == 1

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from supervision.orders import escalate_overdue
+from supervision.rules import detect_anomalies
 from supervision.scan import scan_deadlines
 
 
@@ -21,7 +22,10 @@ def parse_instant(text: str) -> datetime:
 
 
 class Command(BaseCommand):
-    help = "Raise and resolve deadline warnings (电子监察 预警) now, or as of --at to replay a moment."
+    help = (
+        "Raise and resolve deadline warnings (电子监察 预警) and record anomalies (异常行为) now, or as of --at to"
+        " replay a moment."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--at", help="scan as of this ISO-8601 instant (default: now)")
@@ -30,9 +34,10 @@ class Command(BaseCommand):
         instant = parse_instant(at) if at is not None else timezone.now()
         counts = scan_deadlines(instant)
         escalated = escalate_overdue(instant)  # 督办 past their due: level 2
+        anomalies = detect_anomalies(instant)  # the anomaly rules over every act up to the instant
         raised = " ".join(f"{key}={n}" for key, n in counts["raised"].items())
         local = timezone.localtime(instant).isoformat(timespec="seconds")
         self.stdout.write(
             f"scan at {local}: raised {sum(counts['raised'].values())} ({raised}); resolved {counts['resolved']};"
-            f" orders escalated {escalated}"
+            f" orders escalated {escalated}; anomalies {sum(anomalies.values())}"
         )
