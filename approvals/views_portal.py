@@ -90,10 +90,12 @@ def start(request, code: str):
     may_file = bool(user.role_names & {Role.APPLICANT, Role.AGENT})
     is_agent = user.has_role(Role.AGENT)
     initial = {"applicant_type": Application.ApplicantType.PERSON}
+    # The account's real-name data (实名注册, checked at registration) starts the form: the agent's own
+    # for an agent, who files for a client; the applicant's otherwise.
     if is_agent:
-        initial.update(agent_name=user.real_name, agent_phone=user.phone)
+        initial.update(agent_name=user.real_name, agent_id_number=user.id_number, agent_phone=user.phone)
     else:
-        initial.update(applicant_name=user.real_name, applicant_phone=user.phone)
+        initial.update(applicant_name=user.real_name, applicant_id_number=user.id_number, applicant_phone=user.phone)
     form = StartForm(
         request.POST if request.method == "POST" else None, version=version, is_agent=is_agent, initial=initial
     )

@@ -43,6 +43,10 @@ class RegistrationForm(UserCreationForm):
         self.fields["password1"].label = "密码"
         self.fields["password2"].label = "再次输入密码"
 
+    def save(self, commit=True):
+        self.instance.id_number = self.cleaned_data["id_number"]  # the verified number (clean_id_number)
+        return super().save(commit)
+
     def clean_id_number(self) -> str:
         try:
             return clean_id_number("person", self.cleaned_data.get("id_number", ""))

@@ -19,6 +19,8 @@ class User(AbstractUser):
 
     real_name = models.CharField("姓名", max_length=50, blank=True)
     phone = models.CharField("手机号码", max_length=11, blank=True, validators=[mobile_validator])
+    # 实名注册: the resident ID checked (GB 11643 check digit) at registration; the filing form starts from it.
+    id_number = models.CharField("居民身份证号码", max_length=18, blank=True, editable=False)
     is_absent = models.BooleanField("暂时离岗", default=False, help_text="服务AB角：A角离岗时，新办件转由B角办理。")
 
     class Meta(AbstractUser.Meta):

@@ -66,7 +66,8 @@ def grant_role(*, user: User, role: str, department: Department | None = None, b
 
 def register_applicant(*, user: User, ip=None) -> User:
     """实名注册: save a new applicant account whose real-name data and password the registration form
-    has checked (the identity number is validated, not stored), give it the applicant role, audit it."""
+    has checked (the identity number's check digit included; it is kept so that filing starts from it),
+    give it the applicant role, audit it."""
     with transaction.atomic():
         user.save()
         grant_role(user=user, role=Role.APPLICANT)

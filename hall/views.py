@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseServerError
 from django.shortcuts import redirect, render
 from django.template import loader
+from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.csrf import requires_csrf_token
@@ -35,6 +36,11 @@ def inbox(request):
     page = render(request, "hall/inbox.html", {"notes": list(messages)})
     Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
     return page
+
+
+def favicon(request):
+    """``/favicon.ico``, which browsers ask for on pages without an icon link (the Django admin's)."""
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 def home(request):

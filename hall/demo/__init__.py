@@ -41,6 +41,7 @@ def seed(*, password: str, log) -> None:
     for row in data["users"]:
         user, _ = User.objects.get_or_create(username=row["username"])
         user.real_name, user.phone = row["real_name"], row.get("phone", "")
+        user.id_number = row.get("id_number", "")
         user.email = row.get("email", f"{row['username']}@hall.local")
         user.is_staff = row.get("staff", False) or row.get("superuser", False)
         user.is_superuser = row.get("superuser", False)
