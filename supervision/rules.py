@@ -570,3 +570,12 @@ def detect_anomalies(at: datetime | None = None, *, since: datetime | None = Non
         for rule in RULES:
             counts[str(rule.code)] = rule.run(scan)
     return counts
+
+
+def markdown_table() -> str:
+    """The table of docs/supervision.md, "Anomaly rules" (a test compares the two)."""
+    rows = ["| rule | 名称 | reason | legal basis | how detected | threshold |", "|---|---|---|---|---|---|"]
+    for rule in RULES:
+        threshold = ", ".join(f"`{name.strip()}`" for name in rule.threshold.split(",")) if rule.threshold else "—"
+        rows.append(f"| `{rule.code}` | {rule.label} | {rule.reason} | {rule.law} | {rule.detected} | {threshold} |")
+    return "\n".join(rows) + "\n"

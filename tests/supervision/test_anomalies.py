@@ -414,3 +414,15 @@ def test_the_beat_task_runs_the_rules_after_the_clocks(everything):
         result = scan_deadlines_task.apply().get()
     assert result["anomalies"]["late_suspension"] == 1
     assert Anomaly.objects.filter(rule=R.LATE_SUSPENSION).count() == 1
+
+
+def test_the_docs_table_is_the_rules_table():
+    """docs/supervision.md, "Anomaly rules", is generated from ``supervision.rules.RULES``."""
+    from pathlib import Path
+
+    from supervision.rules import markdown_table
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "supervision.md").read_text()
+    start = text.index("<!-- anomaly-rules-table")
+    table = text[text.index("\n", start) + 1 : text.index("<!-- /anomaly-rules-table -->")]
+    assert table == markdown_table()
