@@ -561,7 +561,10 @@ BY_CODE = {rule.code: rule for rule in RULES}
 
 def detect_anomalies(at: datetime | None = None, *, since: datetime | None = None) -> dict[str, int]:
     """Run every rule as of ``at`` (default now) in one transaction; ``since``: only acts since then
-    (the beat passes its previous scan less a day), None for everything. Returns new anomalies per rule."""
+    (the beat passes its previous scan less a day), None for everything. Returns new anomalies per rule.
+    The new anomalies join the event feed in the same transaction (``supervision.feed``)."""
+    from supervision import feed
+
     at = at or timezone.now()
     adapt = connection.ops.adapt_datetimefield_value
     counts = {}
@@ -569,6 +572,7 @@ def detect_anomalies(at: datetime | None = None, *, since: datetime | None = Non
         scan = Scan(cursor, _tables(), adapt(at), adapt(since) if since is not None else None, at, since)
         for rule in RULES:
             counts[str(rule.code)] = rule.run(scan)
+        feed.publish_new_anomalies()
     return counts
 
 

@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from approvals.models import Event
 from fees import services as fees
 from supervision.models import FeedEntry, Warning
+from tests.approvals import helpers
 from tests.approvals.helpers import at, frozen
 from tests.fees.helpers import assessed_case
 from tests.supervision.test_orders import api, issue
@@ -86,3 +87,22 @@ def test_a_payment_is_a_feed_item_of_its_case(people, paid):
     assert item["data"]["amount_fen"] == payment.amount_fen and item["data"]["receipt_number"] == payment.receipt_number
     events = Event.objects.filter(application=case).order_by("id")
     assert item["cursor"] > f"{events.last().pk:016d}"
+
+
+def test_anomalies_join_the_feed_once(people):
+    from supervision.models import Anomaly
+    from supervision.rules import detect_anomalies
+
+    case = helpers.case_in("accepted", people)
+    # one recorded before this scan (the rules' own cases are in test_anomalies.py) and whatever the scan finds
+    Anomaly.objects.create(
+        rule=Anomaly.Rule.OFF_SYSTEM, key=f"case:{case.pk}", application=case, department=case.department,
+        occurred_at=at(2026, 10, 14, 9), detected_at=at(2026, 10, 14, 9), evidence=[],
+    )  # fmt: skip
+    detect_anomalies(at(2026, 10, 14, 9))
+    detect_anomalies(at(2026, 10, 14, 10))  # nothing twice
+    entries = [i for i in feed(people.supervisor) if i["kind"] == "anomaly"]
+    assert len(entries) == Anomaly.objects.count() >= 1
+    mine = next(e for e in entries if e["data"]["rule"] == "off_system")
+    assert mine["action"] == "anomaly.detected" and mine["case_number"] == case.number
+    assert mine["data"]["rule_label"] == "体外循环"
