@@ -67,4 +67,5 @@ def evidence(anomaly: Anomaly) -> list[dict]:
             "standard_fen": raw.get("standard_fen"), "quantity": raw.get("quantity"),
         })  # fmt: skip
     epoch = datetime.min.replace(tzinfo=UTC)
-    return sorted(items, key=lambda item: (item["at"] or epoch, item["kind"], item["id"] or 0))
+    order = {id(item): n for n, item in enumerate(items)}  # at the same instant, as the rule listed them
+    return sorted(items, key=lambda item: (item["at"] or epoch, order[id(item)]))
