@@ -1,6 +1,7 @@
 """督办 API (DESIGN.md, "More of the contract"): supervisors issue, list, close and return orders; the
 ordered department answers. Views parse and shape; ``supervision.orders`` decides."""
 
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
@@ -20,6 +21,7 @@ class OrderSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     state = serializers.CharField()
     state_name = serializers.CharField(source="get_state_display")
+    attachments = serializers.SerializerMethodField(help_text="the answer's files: [{id, name, size, sha256, url}]")
     level = serializers.IntegerField(help_text="1; 2 once escalated (逾期未答复，约谈)")
     case_number = serializers.CharField(source="application.number", allow_null=True, default=None)
     warning_id = serializers.IntegerField(allow_null=True)
@@ -34,6 +36,13 @@ class OrderSerializer(serializers.Serializer):
     returned_reason = serializers.CharField()
     escalated_at = serializers.DateTimeField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)
+
+    def get_attachments(self, order) -> list[dict]:
+        return [
+            {"id": a.pk, "name": a.original_name, "size": a.size, "sha256": a.sha256,
+             "url": reverse("supervision:order_attachment", args=[order.pk, a.pk])}
+            for a in order.attachments.all()
+        ]  # fmt: skip
 
 
 class OrderCreateSerializer(serializers.Serializer):
@@ -50,6 +59,13 @@ class OrderCreateSerializer(serializers.Serializer):
 
 class TextSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=2000)
+
+
+class ResponseSerializer(TextSerializer):
+    """The answer; as ``multipart/form-data`` it may carry up to 5 ``files`` (整改材料: PDF, JPEG, PNG or
+    OFD by content, 415/413 otherwise, like case materials)."""
+
+    files = serializers.ListField(child=serializers.FileField(), required=False, max_length=5)
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -71,7 +87,7 @@ class OrdersView(GenericAPIView):
     serializer_class = OrderSerializer
 
     def get_queryset(self):
-        return orders.visible_orders(self.request.user)
+        return orders.visible_orders(self.request.user).prefetch_related("attachments")
 
     @extend_schema(responses={200: OrderSerializer(many=True)})
     def get(self, request):
@@ -93,7 +109,7 @@ class OrderActionView(APIView):
     (supervisors; return ``{reason}``)."""
 
     ACTS = {
-        "response": (orders.answer_order, TextSerializer),
+        "response": (orders.answer_order, ResponseSerializer),
         "close": (orders.close_order, None),
         "return": (orders.return_order, ReasonSerializer),
     }
@@ -101,7 +117,8 @@ class OrderActionView(APIView):
     @extend_schema(
         operation_id="v1_supervision_orders_act",
         parameters=[OpenApiParameter("act", str, OpenApiParameter.PATH, enum=["response", "close", "return"])],
-        request=TextSerializer, responses={200: OrderSerializer, **errors(409)},
+        request={"application/json": TextSerializer, "multipart/form-data": ResponseSerializer},
+        responses={200: OrderSerializer, **errors(409, 413, 415)},
     )  # fmt: skip
     def post(self, request, order_id: int, act: str):
         if act not in self.ACTS:
@@ -109,7 +126,10 @@ class OrderActionView(APIView):
         service, body_class = self.ACTS[act]
         data = {}
         if body_class is not None:
-            body = body_class(data=request.data)
+            data = request.data
+            if hasattr(request.data, "getlist"):  # a form: its repeated ``files`` as a list
+                data = {**request.data.dict(), "files": request.FILES.getlist("files")}
+            body = body_class(data=data)
             body.is_valid(raise_exception=True)
             data = body.validated_data
         order = service(order_id=order_id, by=request.user, ip=client_ip(request), **data)

@@ -211,3 +211,34 @@ class Anomaly(models.Model):
 
     def __str__(self):
         return f"{self.get_rule_display()} {self.key}"
+
+
+def order_attachment_path(instance: "OrderAttachment", filename: str) -> str:
+    """Non-guessable storage name; the original name is kept in the row, never in the path."""
+    import secrets
+
+    from django.utils import timezone
+
+    return f"orders/{timezone.now():%Y/%m}/{secrets.token_urlsafe(24)}"
+
+
+class OrderAttachment(models.Model):
+    """A file the ordered department attaches to its answer (整改材料), checked like a case's materials
+    (PDF, JPEG, PNG or OFD by content, at most ``UPLOAD_MAX_MB``). Kept when an answer is sent back."""
+
+    order = models.ForeignKey(Order, verbose_name="督办", on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(upload_to=order_attachment_path, max_length=200)
+    original_name = models.CharField("文件名", max_length=200)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey("hall.User", on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField("上传时间")
+
+    class Meta:
+        verbose_name = "督办答复附件"
+        verbose_name_plural = "督办答复附件"
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.original_name

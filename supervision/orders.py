@@ -14,14 +14,15 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from approvals.intake import required_text
+from approvals.materials import check_upload, clean_name
 from approvals.models import Application
 from hall import audit, calendar
-from hall.errors import Conflict, NotPermitted, OutsideScope
+from hall.errors import Conflict, DomainError, NotPermitted, OutsideScope
 from hall.models import Department, StaffMembership, User
 from hall.notify import notify
 from hall.roles import DEPARTMENT_ROLES, Role
 from supervision import feed
-from supervision.models import Anomaly, FeedEntry, Order, Warning
+from supervision.models import Anomaly, FeedEntry, Order, OrderAttachment, Warning
 
 MAX_DUE_DAYS = 30
 
@@ -144,9 +145,32 @@ def _locked(order_id, user: User) -> Order:
     return order
 
 
-def answer_order(*, order_id: int, by: User, text: str, ip=None) -> Order:
-    """答复: staff of the ordered department answer; the supervisor who issued it is told."""
+MAX_ATTACHMENTS = 5
+
+
+def _checked(files) -> list[tuple]:
+    """Each file checked like a case material (by content; 413/415 naming the file), before anything is
+    written."""
+    files = list(files or [])
+    if len(files) > MAX_ATTACHMENTS:
+        raise ValidationError({"files": [f"每次答复最多附 {MAX_ATTACHMENTS} 个文件。"]})
+    checked = []
+    for upload in files:
+        name = clean_name(getattr(upload, "name", ""), default="attachment")
+        try:
+            content_type, sha256 = check_upload(upload)
+        except DomainError as exc:
+            exc.detail = f"附件“{name}”：{exc.detail}"
+            raise
+        checked.append((upload, name, content_type, sha256))
+    return checked
+
+
+def answer_order(*, order_id: int, by: User, text: str, files=(), ip=None) -> Order:
+    """答复: staff of the ordered department answer, with up to ``MAX_ATTACHMENTS`` files (整改材料);
+    the supervisor who issued it is told."""
     text = required_text(text, "text", "请填写答复内容。")
+    checked = _checked(files)
     with transaction.atomic():
         order = _locked(order_id, by)
         if by.has_role(Role.SUPERVISOR) and not by.role_names & set(DEPARTMENT_ROLES):
@@ -157,7 +181,13 @@ def answer_order(*, order_id: int, by: User, text: str, ip=None) -> Order:
             Order.State.ANSWERED, text, by, timezone.now(),
         )  # fmt: skip
         order.save(update_fields=["state", "response", "responded_by", "responded_at"])
-        audit.record("supervision.answer_order", f"order {order.pk}", actor=by, ip=ip)
+        for upload, name, content_type, sha256 in checked:
+            OrderAttachment.objects.create(
+                order=order, file=upload, original_name=name, content_type=content_type, size=upload.size,
+                sha256=sha256, uploaded_by=by, uploaded_at=order.responded_at,
+            )  # fmt: skip
+        audit.record("supervision.answer_order", f"order {order.pk}", actor=by, ip=ip,
+                     attachments=[sha256 for *_, sha256 in checked])  # fmt: skip
         _resolve_card(order, order.responded_at)
         _publish(order, "answer", order.responded_at, by)
         notify(order.created_by, kind="order_answered", title=f"督办已答复：{order.department.name}", body=text,

@@ -16,4 +16,5 @@ urlpatterns = [
     path("orders/<int:order_id>/return/", views_orders.send_back, name="order_return"),
     path("department-orders/", views_orders.department_orders, name="department_orders"),
     path("department-orders/<int:order_id>/answer/", views_orders.answer, name="order_answer"),
+    path("orders/<int:order_id>/attachments/<int:attachment_id>/", views_orders.attachment, name="order_attachment"),
 ]

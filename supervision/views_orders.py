@@ -8,15 +8,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, IntegerField, Value, When
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from approvals.views import material_response
 from hall.audit import client_ip
 from hall.errors import DomainError
 from hall.models import Department
 from hall.roles import DEPARTMENT_ROLES, Role
 from supervision import orders
-from supervision.models import Anomaly, Order
+from supervision.models import Anomaly, Order, OrderAttachment
 from supervision.rules import BY_CODE
 
 LIST_SIZE = 100
@@ -66,6 +68,12 @@ def _from_anomaly(anomaly: Anomaly) -> dict:
     }  # fmt: skip
 
 
+def _listed(user) -> list[Order]:
+    """The orders a page lists: open ones first, then by due; their answers' files in one query."""
+    listed = orders.visible_orders(user).prefetch_related("attachments").order_by(OPEN_FIRST, "due", "-id")
+    return list(listed[:LIST_SIZE])
+
+
 def _apply_errors(form: forms.Form, exc: ValidationError) -> None:
     for field, errors in (exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}).items():
         form.add_error(field if field in form.fields else None, errors)
@@ -97,7 +105,7 @@ def supervisor_orders(request):
         if anomaly is not None:
             initial.update(_from_anomaly(anomaly))
         form = IssueForm(initial=initial, auto_id="order-%s")
-    rows = list(orders.visible_orders(request.user).order_by(OPEN_FIRST, "due", "-id")[:LIST_SIZE])
+    rows = _listed(request.user)
     context = {"form": form, "orders": rows, "reason_form": ReasonForm(auto_id=None), "anomaly": anomaly}
     return render(request, "supervision/orders.html", context, status=status)
 
@@ -139,7 +147,7 @@ def department_orders(request):
     """本部门督办: open orders first, each with its answer form (答复)."""
     if not request.user.role_names & set(DEPARTMENT_ROLES):
         raise PermissionDenied("督办答复由被督办部门的工作人员办理。")
-    rows = list(orders.visible_orders(request.user).order_by(OPEN_FIRST, "due", "-id")[:LIST_SIZE])
+    rows = _listed(request.user)
     return render(request, "supervision/department_orders.html", {"orders": rows, "form": TextForm(auto_id=None)})
 
 
@@ -149,6 +157,19 @@ def answer(request, order_id: int):
     form = TextForm(request.POST)
     if not form.is_valid():
         messages.error(request, "请填写答复内容。")
-    elif _act(request, order_id, orders.answer_order, text=form.cleaned_data["text"]):
+    elif _act(request, order_id, orders.answer_order, text=form.cleaned_data["text"],
+              files=request.FILES.getlist("files")):  # fmt: skip
         messages.success(request, "已答复督办。")
     return redirect("supervision:department_orders")
+
+
+@login_required
+@require_GET
+def attachment(request, order_id: int, attachment_id: int):
+    """A file of an answer, for those who may see the order (supervisors, the ordered department's
+    staff); 404 for anyone else, as for an order they cannot see."""
+    order = orders.visible_orders(request.user).filter(pk=order_id).first()
+    row = OrderAttachment.objects.filter(order=order, pk=attachment_id).first() if order else None
+    if row is None:
+        raise Http404("没有这个附件。")
+    return material_response(row)
