@@ -23,6 +23,8 @@ class Assessment(models.Model):
     class Status(models.TextChoices):
         DUE = "due", "待缴费"
         PAID = "paid", "已缴清"
+        WAIVED = "waived", "已减免"  # 减免 approved by an approver: settled at 0
+        CANCELLED = "cancelled", "已作废"  # the case was denied, withdrawn or terminated before payment
 
     application = models.OneToOneField(
         "approvals.Application", verbose_name="办件", on_delete=models.PROTECT, related_name="fee_assessment"
@@ -40,14 +42,27 @@ class Assessment(models.Model):
     )
     assessed_at = models.DateTimeField("核定时间", default=timezone.now)
     paid_at = models.DateTimeField("缴清时间", null=True, blank=True)
+    refunded_fen = models.PositiveIntegerField("已退金额（分）", default=0)
+    # 减免: the amount the lines come to, waived with its legal reason and basis by an approver.
+    waived_fen = models.PositiveIntegerField("减免金额（分）", default=0)
+    waiver_reason = models.TextField("减免理由", blank=True)
+    waiver_basis = models.TextField("减免依据", blank=True)
+    waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="减免审批人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    waived_at = models.DateTimeField("减免时间", null=True, blank=True)
+    cancelled_at = models.DateTimeField("作废时间", null=True, blank=True)
+    cancel_reason = models.CharField("作废原因", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "缴款通知"
         verbose_name_plural = "缴款通知"
         indexes = [models.Index(fields=["department", "status", "-assessed_at"], name="fee_dept_status")]
         constraints = [
-            models.CheckConstraint(condition=Q(due_fen__gt=0), name="fee_due_positive"),
+            models.CheckConstraint(condition=Q(due_fen__gt=0) | Q(status="waived"), name="fee_due_positive"),
             models.CheckConstraint(condition=Q(paid_fen__lte=F("due_fen")), name="fee_not_overpaid"),
+            models.CheckConstraint(condition=Q(refunded_fen__lte=F("paid_fen")), name="fee_not_overrefunded"),
         ]
 
     def __str__(self):
@@ -56,6 +71,11 @@ class Assessment(models.Model):
     @property
     def outstanding_fen(self) -> int:
         return self.due_fen - self.paid_fen
+
+    @property
+    def refundable_fen(self) -> int:
+        """What was paid net of earlier refunds: no refund may exceed it."""
+        return self.paid_fen - self.refunded_fen
 
 
 class AssessmentLine(models.Model):
@@ -109,6 +129,69 @@ class Payment(Chained):
         return self.receipt_number
 
 
+class RefundRequest(models.Model):
+    """退费申请: requested with a reason by a clerk or cashier (or by the system when the case is closed
+    after payment), approved by a second person (an approver), then executed through the gateway
+    (``fees.gateways``): the money movement itself is the immutable ``Refund`` row."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "待审批"
+        EXECUTED = "executed", "已退款"
+        FAILED = "failed", "退款失败"
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="refund_requests")
+    amount_fen = models.PositiveIntegerField("退款金额（分）")
+    reason = models.TextField("退款理由")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    automatic = models.BooleanField("依法自动退还", default=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="申请人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    requested_at = models.DateTimeField("申请时间", default=timezone.now)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="审批人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    approved_at = models.DateTimeField("审批时间", null=True, blank=True)
+    failure = models.CharField("失败原因", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        verbose_name = "退费申请"
+        verbose_name_plural = "退费申请"
+        constraints = [models.CheckConstraint(condition=Q(amount_fen__gt=0), name="refund_amount_positive")]
+
+    def __str__(self):
+        return f"{self.assessment} -{self.amount_fen}"
+
+
+class Refund(Chained):
+    """退款 (ledger): one executed refund, as the gateway confirmed it. Append-only and hash-chained per
+    case like ``Payment``; on PostgreSQL a trigger refuses UPDATE, DELETE and TRUNCATE."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="refunds")
+    request = models.OneToOneField(RefundRequest, on_delete=models.PROTECT, related_name="refund")
+    amount_fen = models.PositiveIntegerField("退款金额（分）")
+    gateway = models.CharField("退款渠道", max_length=20)
+    refund_id = models.CharField("退款流水号", max_length=64, unique=True)
+    refunded_at = models.DateTimeField("退款时间")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="审批人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    receipt_number = models.CharField("退款凭证号", max_length=30, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = "退款记录"
+        verbose_name_plural = "退款记录"
+
+    def __str__(self):
+        return self.receipt_number
+
+
 class PaymentAnomaly(models.Model):
     """A payment notification that could not be booked (wrong amount, unknown code): kept for
     reconciliation (核销) and for e-monitoring (裁量/收费 anomalies)."""
@@ -117,6 +200,7 @@ class PaymentAnomaly(models.Model):
         WRONG_AMOUNT = "wrong_amount", "金额与应缴不符"
         UNKNOWN_CODE = "unknown_code", "缴款码不存在"
         ALREADY_PAID = "already_paid", "重复缴费"
+        CANCELLED_CODE = "cancelled_code", "缴款码已作废"
 
     gateway = models.CharField(max_length=20)
     reason = models.CharField(max_length=20, choices=Reason.choices)

@@ -73,6 +73,9 @@ FAMILIES = {
         Family("payment", "fees.Payment", "assessment_id",
                ("assessment_id", "amount_fen", "channel", "transaction_id", "paid_at", "recorded_by_id",
                 "receipt_number", "created_at"), time_field="created_at"),
+        Family("refund", "fees.Refund", "assessment_id",
+               ("assessment_id", "request_id", "amount_fen", "gateway", "refund_id", "refunded_at", "approved_by_id",
+                "receipt_number", "created_at"), time_field="created_at"),
         Family("audit", "hall.AuditEntry", "at", ("at", "actor_id", "action", "target", "detail", "ip")),
     )
 }  # fmt: skip
