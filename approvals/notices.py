@@ -41,10 +41,11 @@ TITLES = {
     "delivery_receipt": "送达回证",
     "payment": "缴款通知书",
     "receipt": "收费票据",
+    "refund": "退款凭证",
 }
 SERIAL_WORDS = {"acceptance": "受", "rejection": "不受", "correction": "补", "special_procedure": "特",
                 "extension": "延", "decision": "决", "delivery_receipt": "送", "payment": "缴",
-                "receipt": "票"}  # fmt: skip
+                "receipt": "票", "refund": "退"}  # fmt: skip
 
 
 def occurrence(case: Application, kind: str) -> int | None:
@@ -64,13 +65,16 @@ def occurrence(case: Application, kind: str) -> int | None:
         return 1 if case.decided_at else None
     if kind == "delivery_receipt":
         return 1 if case.delivered_at else None
-    if kind in ("payment", "receipt"):
+    if kind in ("payment", "receipt", "refund"):
         assessment = _assessment(case)
         if assessment is None:
             return None
         if kind == "payment":
             return assessment.revision  # a corrected assessment gets a new, separately numbered notice
-        return 1 if assessment.status == Assessment.Status.PAID else None
+        if kind == "refund":
+            return assessment.refunds.count() or None  # one 退款凭证 per refund (partial refunds)
+        # a waiver (减免) gets its receipt too, reading 0
+        return 1 if assessment.status in (Assessment.Status.PAID, Assessment.Status.WAIVED) else None
     return None
 
 
@@ -134,15 +138,23 @@ def _context(notice: Notice, verify_url: str) -> dict:
         context["suspension"] = case.suspensions.order_by("started_at", "id")[seq - 1]
     if kind in ("rejection", "decision"):
         context["event"] = case.events.filter(action__in=["reject_intake", "approve", "deny"]).last()
-    if kind in ("payment", "receipt"):
-        context.update(_fee_context(case, kind))
+    if kind in ("payment", "receipt", "refund"):
+        context.update(_fee_context(case, kind, seq))
     return context
 
 
-def _fee_context(case: Application, kind: str) -> dict:
+def _fee_context(case: Application, kind: str, seq: int = 1) -> dict:
     assessment = Assessment.objects.select_related("department").prefetch_related("lines").get(application=case)
     context = {"assessment": assessment, "lines": list(assessment.lines.all()),
                "capital": capital_yuan(assessment.due_fen)}  # fmt: skip
+    if kind == "refund":
+        refund = assessment.refunds.select_related("request", "approved_by").order_by("created_at", "id")[seq - 1]
+        code, _, number = refund.receipt_number.partition("-")
+        context.update(refund=refund, receipt_code=code, receipt_no=number, capital=capital_yuan(refund.amount_fen))
+        return context
+    if kind == "receipt" and assessment.status == Assessment.Status.WAIVED:
+        context.update(payment=None, receipt_code=RECEIPT_CODE, receipt_no="—（减免，无实收）", capital=capital_yuan(0))
+        return context
     if kind == "receipt":
         payment = assessment.payments.select_related("recorded_by").order_by("created_at", "id").last()
         code, _, number = payment.receipt_number.partition("-")

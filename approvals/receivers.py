@@ -30,3 +30,11 @@ def issue_receipt(sender, application, at, **kwargs):
     from approvals import notices
 
     notices.issue(application, "receipt", at=at)
+
+
+@receiver(fees_signals.refunded)
+def issue_refund_receipt(sender, application, at, **kwargs):
+    """退款凭证: issued by each executed refund (partial refunds each get their own)."""
+    from approvals import notices
+
+    notices.issue(application, "refund", at=at)

@@ -59,11 +59,12 @@ def extension_refused(case) -> str:
 
 
 def delivery_refused(case) -> str:
-    """An approved result of a fee-charging item is handed over only once its fees are settled."""
-    from fees.services import is_settled
+    """An approved result of a fee-charging item is handed over only once its fees are assessed and
+    settled: paid in full, or waived (减免) by an approver (issue 15: no licence without its fee)."""
+    from fees.services import unsettled_reason
 
-    if case.state == State.DECIDED and case.decision == "approved" and not is_settled(case):
-        return "尚有应缴费用未结清，缴费后方可送达许可证件。"
+    if case.state == State.DECIDED and case.decision == "approved":
+        return unsettled_reason(case)
     return ""
 
 

@@ -28,11 +28,15 @@ from approvals.models import (
 from approvals.scope import ensure_may, locked_case, visible_cases
 from approvals.signals import case_transitioned
 from approvals.workflow import REMEDY
+from fees import services as fees_services
 from hall import audit, calendar, outbox
 from hall.errors import Conflict, NotPermitted, OutsideScope, TransitionNotAllowed
 from hall.models import User, WindowStaff
 
 MAX_CORRECTION_ITEMS = 100  # far above any item's list of materials; one entry per requirement
+
+
+FEE_CLOSING_ACTIONS = ("deny", "withdraw", "terminate")
 
 
 def _transition(case_id: int, by: User, action: str, *, ip=None, reason="", data=None, apply=None) -> Application:
@@ -66,6 +70,8 @@ def _transition(case_id: int, by: User, action: str, *, ip=None, reason="", data
         )  # fmt: skip
         if step.notice:
             notices.issue(case, step.notice, at=event.at)
+        if action in FEE_CLOSING_ACTIONS:  # no licence, no fee: cancel what is due, refund what was paid
+            fees_services.close_fees(case, by=by, action=action, reason=reason, ip=ip)
         outbox.enqueue("approvals.notifications.send_for_event", case_id=case.pk, event_id=event.pk)
         transaction.on_commit(
             lambda: case_transitioned.send(sender=Application, case_id=case.pk, action=action, event_id=event.pk)
