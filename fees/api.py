@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from fees import services
+from hall.net import client_ip
 from hall.schema import error
 
 
@@ -33,7 +34,8 @@ PAYMENT = inline_serializer("PaymentBooked", {
 class PaymentCallbackView(APIView):
     """``POST /api/v1/fees/callback/{gateway}`` with ``{payment_code, amount_fen, transaction_id, paid_at}``
     and ``X-Signature: <hex HMAC-SHA256 of the raw body>``. 201 booked; 200 the same transaction again;
-    400 bad signature (nothing recorded) or wrong amount (recorded as an anomaly)."""
+    400 bad signature (nothing recorded) or wrong amount (recorded as an anomaly). Every call, whatever
+    its answer, is kept in the inbound log (``fees.InboundCallback``)."""
 
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
@@ -52,7 +54,7 @@ class PaymentCallbackView(APIView):
     def post(self, request, gateway: str):
         body = request.data if isinstance(request.data, bytes) else b""
         payment, created = services.record_gateway_payment(
-            gateway=gateway, body=body, signature=request.headers.get("X-Signature", "")
+            gateway=gateway, body=body, signature=request.headers.get("X-Signature", ""), ip=client_ip(request)
         )
         return Response({
             "receipt_number": payment.receipt_number, "amount_fen": payment.amount_fen,

@@ -111,7 +111,8 @@ class Payment(Chained):
     assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="payments")
     amount_fen = models.PositiveIntegerField("金额（分）")
     channel = models.CharField("缴费渠道", max_length=10, choices=Channel.choices)
-    transaction_id = models.CharField("交易流水号", max_length=64, unique=True)
+    # Unique per gateway (``fee_payment_txn_per_gateway``): a replayed notification cannot pay twice.
+    transaction_id = models.CharField("交易流水号", max_length=64)
     paid_at = models.DateTimeField("缴费时间")
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="收费人员", null=True, blank=True, on_delete=models.PROTECT,
@@ -124,6 +125,9 @@ class Payment(Chained):
         ordering = ["created_at", "id"]
         verbose_name = "缴费记录"
         verbose_name_plural = "缴费记录"
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "transaction_id"], name="fee_payment_txn_per_gateway")
+        ]
 
     def __str__(self):
         return self.receipt_number
@@ -200,6 +204,12 @@ class PaymentAnomaly(models.Model):
         WRONG_AMOUNT = "wrong_amount", "金额与应缴不符"
         UNKNOWN_CODE = "unknown_code", "缴款码不存在"
         ALREADY_PAID = "already_paid", "重复缴费"
+        NOT_PAYABLE = "not_payable", "缴款码不可缴费"
+        TRANSACTION_REUSED = "txn_reused", "交易流水号已用于其他缴款"
+        # found by the daily reconciliation (对账), ``day`` set:
+        STATEMENT_MISMATCH = "stmt_mismatch", "对账单与台账不符"
+        STATEMENT_UNBOOKED = "stmt_unbooked", "对账单款项无法入账（待处理）"
+        NOT_IN_STATEMENT = "not_in_stmt", "台账有、对账单无"
         CANCELLED_CODE = "cancelled_code", "缴款码已作废"
 
     gateway = models.CharField(max_length=20)
@@ -210,10 +220,17 @@ class PaymentAnomaly(models.Model):
     assessment = models.ForeignKey(Assessment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     body = models.JSONField(default=dict)
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    day = models.DateField("对账日", null=True, blank=True)  # set by the reconciliation only
+    detail = models.CharField("说明", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "异常缴费"
         verbose_name_plural = "异常缴费"
+        constraints = [
+            # a rerun of the reconciliation finds the same difference, and records it once
+            models.UniqueConstraint(fields=["gateway", "day", "reason", "transaction_id"],
+                                    condition=Q(day__isnull=False), name="fee_anomaly_once_per_day"),
+        ]  # fmt: skip
 
     def __str__(self):
         return f"{self.get_reason_display()} {self.payment_code}"
@@ -227,3 +244,128 @@ class ReceiptSequence(models.Model):
 
     def __str__(self):
         return f"{self.year}: {self.value}"
+
+
+# --- issue 15: callbacks that cannot be fooled, daily reconciliation, the till ------------------------
+
+
+class InboundCallback(models.Model):
+    """Every notification a payment platform posted, good or bad, as received (append-only: a
+    PostgreSQL trigger refuses UPDATE, DELETE and TRUNCATE). Written outside the transaction that
+    refused it, so a 400 leaves its trace; the reconciliation and the auditors read it."""
+
+    class Outcome(models.TextChoices):
+        BOOKED = "booked", "已入账"
+        REPEAT = "repeat", "重复通知"
+        BAD_SIGNATURE = "bad_signature", "签名无效"
+        INVALID = "invalid", "报文无效"
+        REFUSED = "refused", "拒收（异常）"
+        UNKNOWN_GATEWAY = "unknown_gateway", "未知渠道"
+        ERROR = "error", "系统错误"
+
+    gateway = models.CharField("支付渠道", max_length=20)
+    body = models.TextField("原始报文", blank=True)
+    signature = models.CharField("签名", max_length=200, blank=True)
+    signature_ok = models.BooleanField("验签通过", default=False)
+    outcome = models.CharField("处理结果", max_length=20, choices=Outcome.choices)
+    http_status = models.PositiveSmallIntegerField("应答状态码")
+    detail = models.CharField("说明", max_length=200, blank=True)
+    payment_code = models.CharField("缴款码", max_length=40, blank=True)
+    transaction_id = models.CharField("交易流水号", max_length=64, blank=True, db_index=True)
+    received_at = models.DateTimeField("接收时间", default=timezone.now, db_index=True)
+    client_ip = models.GenericIPAddressField("来源地址", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = "支付通知记录"
+        verbose_name_plural = "支付通知记录"
+
+    def __str__(self):
+        return f"{self.gateway} {self.get_outcome_display()} {self.received_at:%Y-%m-%d %H:%M:%S}"
+
+
+class SimulatorTransaction(models.Model):
+    """The built-in simulator's own books (the platform's side): what it collected, whether or not its
+    notification reached us. ``fees.reconcile`` reads them as the simulator's daily statement (对账单)."""
+
+    transaction_id = models.CharField("交易流水号", max_length=64, unique=True)
+    payment_code = models.CharField("缴款码", max_length=40)
+    amount_fen = models.PositiveIntegerField("金额（分）")
+    paid_at = models.DateTimeField("缴费时间", db_index=True)
+    notified = models.BooleanField("已发送通知", default=True)
+
+    class Meta:
+        ordering = ["paid_at", "id"]
+        verbose_name = "模拟支付平台流水"
+        verbose_name_plural = "模拟支付平台流水"
+
+    def __str__(self):
+        return self.transaction_id
+
+
+class ReconciliationRun(models.Model):
+    """对账: one row per gateway and day, rewritten by each run with its totals (a rerun finds nothing new)."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "对账中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    gateway = models.CharField("支付渠道", max_length=20)
+    day = models.DateField("对账日")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField("开始时间", default=timezone.now)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    runs = models.PositiveIntegerField("运行次数", default=0)
+    progress = models.PositiveIntegerField("已核对笔数", default=0)
+    statement_count = models.PositiveIntegerField("对账单笔数", default=0)
+    statement_fen = models.BigIntegerField("对账单金额（分）", default=0)
+    ledger_count = models.PositiveIntegerField("台账笔数", default=0)
+    ledger_fen = models.BigIntegerField("台账金额（分）", default=0)
+    matched_count = models.PositiveIntegerField("一致笔数", default=0)
+    booked_count = models.PositiveIntegerField("补记笔数", default=0)
+    booked_fen = models.BigIntegerField("补记金额（分）", default=0)
+    anomaly_count = models.PositiveIntegerField("差异笔数", default=0)
+    error = models.TextField("错误", blank=True)
+
+    class Meta:
+        ordering = ["-day", "gateway"]
+        verbose_name = "对账记录"
+        verbose_name_plural = "对账记录"
+        constraints = [models.UniqueConstraint(fields=["gateway", "day"], name="fee_recon_gateway_day")]
+        permissions = [("view_treasury", "查看对账与国库报表（财务）")]
+
+    def __str__(self):
+        return f"{self.gateway} {self.day}"
+
+
+class TillClosing(models.Model):
+    """日结: the cashier counts the till (cash, card, QR) and the system sets it against the ledger rows
+    the cashier recorded that day. One per cashier and day; the difference is kept, never adjusted."""
+
+    cashier = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="收费人员", on_delete=models.PROTECT,
+                                related_name="+")  # fmt: skip
+    day = models.DateField("日期")
+    cash_fen = models.BigIntegerField("现金实点（分）")
+    card_fen = models.BigIntegerField("银行卡（分）")
+    qr_fen = models.BigIntegerField("扫码（分）")
+    ledger_cash_fen = models.BigIntegerField("台账现金（分）")
+    ledger_card_fen = models.BigIntegerField("台账银行卡（分）")
+    ledger_qr_fen = models.BigIntegerField("台账扫码（分）")
+    ledger_count = models.PositiveIntegerField("台账笔数")
+    note = models.CharField("说明", max_length=200, blank=True)
+    closed_at = models.DateTimeField("日结时间", default=timezone.now)
+
+    class Meta:
+        ordering = ["-day", "cashier_id"]
+        verbose_name = "收费日结"
+        verbose_name_plural = "收费日结"
+        constraints = [models.UniqueConstraint(fields=["cashier", "day"], name="fee_till_once_a_day")]
+
+    def __str__(self):
+        return f"{self.cashier} {self.day}"
+
+    @property
+    def difference_fen(self) -> int:
+        counted = self.cash_fen + self.card_fen + self.qr_fen
+        return counted - (self.ledger_cash_fen + self.ledger_card_fen + self.ledger_qr_fen)

@@ -10,6 +10,7 @@ from approvals import api_evaluation
 from catalog import api as catalog_api
 from catalog import views as catalog_views
 from fees import api as fees_api
+from fees import api_cases as fees_api_cases
 from hall import api, health, preferences, views
 from supervision import api as supervision_api
 from supervision import api_anomalies as supervision_anomalies_api
@@ -32,6 +33,17 @@ api_v1 = [
     path("applications/<str:number>/evaluation", api_evaluation.EvaluationView.as_view(), name="api-evaluation"),
     path("progress", approvals_api.ProgressView.as_view(), name="api-progress"),
     path("fees/callback/<str:gateway>", fees_api.PaymentCallbackView.as_view(), name="api-fees-callback"),
+    path(
+        "applications/<str:number>/fees/assessment",
+        fees_api_cases.FeeAssessmentView.as_view(),
+        name="api-fees-assessment",
+    ),
+    path("applications/<str:number>/fees/refunds", fees_api_cases.FeeRefundsView.as_view(), name="api-fees-refunds"),
+    path(
+        "applications/<str:number>/fees/refunds/<int:refund_id>/approve",
+        fees_api_cases.FeeRefundApproveView.as_view(),
+        name="api-fees-refund-approve",
+    ),
     path("applications/<str:number>/notices/<str:kind>", approvals_api.NoticeView.as_view(), name="api-notice"),
     path("supervision/warnings", supervision_api.WarningListView.as_view(), name="api-supervision-warnings"),
     path("supervision/summary", supervision_api.SummaryView.as_view(), name="api-supervision-summary"),
