@@ -240,13 +240,13 @@ def assess_fees(*, case_id: int, by: User, lines: list[dict], ip=None) -> Assess
     return assessment
 
 
-def _create_assessment(case, by: User, total: int, **fields) -> Assessment:
+def _create_assessment(case, by: User, total: int = 0, **fields) -> Assessment:
     for _ in range(5):
         try:
             with transaction.atomic():
                 return Assessment.objects.create(
                     application=case, department_id=case.department_id, payment_code=_new_payment_code(),
-                    payer_name=case.applicant_name, due_fen=total, assessed_by=by, **fields,
+                    payer_name=case.applicant_name, assessed_by=by, **{"due_fen": total, **fields},
                 )  # fmt: skip
         except IntegrityError:
             if Assessment.objects.filter(application=case).exists():
@@ -456,7 +456,7 @@ def waive_fees(
         fields = {"status": Assessment.Status.WAIVED, "due_fen": 0, "waived_fen": waived, "waiver_reason": reason,
                   "waiver_basis": basis, "waived_by": by, "waived_at": now}  # fmt: skip
         if assessment is None:
-            assessment = _create_assessment(case, by, 0, **fields)
+            assessment = _create_assessment(case, by, **fields)
         else:
             for name, value in fields.items():
                 setattr(assessment, name, value)
