@@ -34,6 +34,7 @@ GATEWAYS = ("simulator",)
 # The gateway's clock and ours differ a little; "far future" is anything beyond this.
 CLOCK_SKEW = timedelta(hours=1)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+CANCELLED = "该缴款码已作废（办件已不予许可、撤回或终止办理），不能缴费。"
 Outcome = InboundCallback.Outcome
 
 
@@ -102,12 +103,16 @@ def _refusal(assessment: Assessment | None, data: dict) -> tuple[str, str, str] 
     """(anomaly reason, field, message) when ``data`` cannot be booked on ``assessment``."""
     if assessment is None:
         return PaymentAnomaly.Reason.UNKNOWN_CODE, "payment_code", "缴款码不存在。"
-    if assessment.status == Assessment.Status.PAID:
-        return PaymentAnomaly.Reason.ALREADY_PAID, "payment_code", "该缴款码已缴清。"
-    if assessment.status == getattr(Assessment.Status, "CANCELLED", None):  # denied, withdrawn, terminated
-        return PaymentAnomaly.Reason.CANCELLED_CODE, "payment_code", "该缴款码已作废，不能缴费。"
-    if assessment.status != Assessment.Status.DUE:  # waived (减免) or anything else not payable
-        return PaymentAnomaly.Reason.NOT_PAYABLE, "payment_code", "该缴款码无须缴费。"
+    if assessment.status == Assessment.Status.CANCELLED:  # the case was denied, withdrawn or terminated
+        return (
+            PaymentAnomaly.Reason.CANCELLED_CODE,
+            "payment_code",
+            "该缴款码已作废（办件已不予许可、撤回或终止办理），不能缴费。",
+        )
+    if assessment.status in (Assessment.Status.PAID, Assessment.Status.WAIVED):
+        return PaymentAnomaly.Reason.ALREADY_PAID, "payment_code", "该缴款码已缴清或已减免。"
+    if assessment.status != Assessment.Status.DUE:
+        return PaymentAnomaly.Reason.NOT_PAYABLE, "payment_code", "该缴款码不可缴费。"
     if data["paid_at"] < assessment.assessed_at - CLOCK_SKEW:
         raise ValidationError({"paid_at": ["缴费时间早于核定时间。"]})  # a bad message, not money astray
     if data["amount_fen"] != assessment.outstanding_fen:

@@ -114,12 +114,12 @@ CHANNELS = [(c.value, c.label) for c in (Payment.Channel.CASH, Payment.Channel.C
 
 class SearchForm(forms.Form):
     q = forms.CharField(
-        label="缴款码或办件编号", max_length=60, required=True,
-        error_messages={"required": "请输入缴款码或办件编号。", "max_length": "不超过 60 个字符。"},
+        label="缴款码、办件编号或扫码", max_length=300, required=True,
+        error_messages={"required": "请输入缴款码或办件编号。", "max_length": "不超过 300 个字符。"},
     )  # fmt: skip
 
     def query(self) -> str:
-        return "".join(self.cleaned_data["q"].split()).upper()
+        return "".join(self.cleaned_data["q"].split())
 
 
 class CollectForm(forms.Form):
@@ -148,3 +148,31 @@ class CollectForm(forms.Form):
         fields = {"amount_fen": "amount", "channel": "channel"}
         for key, messages in exc.message_dict.items():
             self.add_error(fields.get(key), messages)
+
+
+class TillCloseForm(forms.Form):
+    """日结: what the till holds, counted by the cashier (yuan)."""
+
+    cash = forms.CharField(label="现金实点（元）", max_length=16, initial="0")
+    card = forms.CharField(label="银行卡（元）", max_length=16, initial="0")
+    qr = forms.CharField(label="扫码支付（元）", max_length=16, initial="0")
+    note = forms.CharField(label="说明", max_length=200, required=False)
+
+    def _yuan(self, name: str) -> int:
+        try:
+            return parse_yuan(self.cleaned_data[name])
+        except ValueError:
+            raise ValidationError(AMOUNT_ERROR) from None
+
+    def clean_cash(self) -> int:
+        return self._yuan("cash")
+
+    def clean_card(self) -> int:
+        return self._yuan("card")
+
+    def clean_qr(self) -> int:
+        return self._yuan("qr")
+
+    def amounts(self) -> dict:
+        return {"cash_fen": self.cleaned_data["cash"], "card_fen": self.cleaned_data["card"],
+                "qr_fen": self.cleaned_data["qr"]}  # fmt: skip

@@ -1,5 +1,7 @@
 """Reads of the fee pages."""
 
+import re
+
 import segno
 from django.apps import apps
 from django.db.models import Count, Q, Sum
@@ -47,34 +49,47 @@ def staff_case(number: str):
     )  # fmt: skip
 
 
-def window_assessment(departments, query: str) -> Assessment | None:
-    """The assessment a cashier looks up by 缴款码 or case number, only in ``departments`` (a subquery)."""
+def window_query(raw: str) -> str:
+    """What the cashier typed or scanned, as a 缴款码 or case number: spaces dropped, upper case; a scanned
+    pay-page QR code (``…/fees/pay/<case number>/``) gives its case number."""
+    text = "".join(str(raw or "").split())
+    if match := re.search(r"/fees/pay/([^/?#]+)", text, flags=re.IGNORECASE):
+        text = match.group(1)
+    return text.upper()
+
+
+def window_assessment(query: str) -> Assessment | None:
+    """The assessment a cashier looks up by 缴款码, case number or scanned QR code — any department's:
+    the hall has one collection point (一口收费); departments only limit who assesses."""
+    query = window_query(query)
+    if not query:
+        return None
     return (
         Assessment.objects.select_related("application__item", "department")
         .prefetch_related("lines", "payments__recorded_by")
-        .filter(Q(payment_code=query) | Q(application__number=query), department_id__in=departments).first()
+        .filter(Q(payment_code=query) | Q(application__number__iexact=query)).first()
     )  # fmt: skip
 
 
-def collections_between(departments, start, end, *, limit: int = 200):
-    """Payments booked in ``[start, end)`` for ``departments``, newest first, with what a row shows."""
-    return (
-        Payment.objects.select_related("assessment__application__item", "recorded_by")
-        .filter(assessment__department_id__in=departments, created_at__gte=start, created_at__lt=end)
-        .order_by("-created_at", "-id")[:limit]
-    )  # fmt: skip
+def collections_between(start, end, *, by=None, limit: int = 200):
+    """Payments booked in ``[start, end)`` (by one cashier when ``by``), newest first, with what a row shows."""
+    rows = Payment.objects.select_related("assessment__application__item", "assessment__department", "recorded_by")
+    if by is not None:
+        rows = rows.filter(recorded_by=by)
+    return rows.filter(created_at__gte=start, created_at__lt=end).order_by("-created_at", "-id")[:limit]
 
 
-def collections_total(departments, start, end) -> dict:
-    return Payment.objects.filter(
-        assessment__department_id__in=departments, created_at__gte=start, created_at__lt=end
-    ).aggregate(count=Count("id"), total=Sum("amount_fen"))
+def collections_total(start, end, *, by=None) -> dict:
+    rows = Payment.objects.filter(created_at__gte=start, created_at__lt=end)
+    if by is not None:
+        rows = rows.filter(recorded_by=by)
+    return rows.aggregate(count=Count("id"), total=Sum("amount_fen"))
 
 
-def outstanding(departments, *, limit: int = 50):
-    """Assessments still due in ``departments``, newest first (index ``fee_dept_status``)."""
+def outstanding(*, limit: int = 50):
+    """Assessments still due in the whole hall, newest first."""
     return (
         Assessment.objects.select_related("application__item")
-        .filter(department_id__in=departments, status=Assessment.Status.DUE)
+        .filter(status=Assessment.Status.DUE)
         .order_by("-assessed_at", "-id")[:limit]
     )  # fmt: skip

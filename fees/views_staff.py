@@ -4,8 +4,9 @@ Who may open them:
 - ``assess``: the clerk, reviewer or cashier of the case's department (``services.may_assess``);
   anyone else gets 404 — outside one's scope a case does not exist (DESIGN.md, Permissions).
 - ``cashier``: users with the cashier role; anyone else gets 403. The page names no object (a
-  role's page, like the workbench queue), so refusing openly reveals nothing; a 缴款码 or case of
-  another department is simply "not found" on it.
+  role's page, like the workbench queue), so refusing openly reveals nothing. It is the hall's single
+  collection point (一口收费): every department's 缴款码 is collected there; departments only limit who
+  assesses.
 
 Views parse, pick the object in the user's scope and call ``fees.services``; a ``ValidationError``
 comes back next to its field (400), any other refusal as a message on the refreshed page. Cases are
@@ -25,13 +26,12 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from fees import selectors, services
-from fees.forms import AssessForm, CollectForm, SearchForm
+from fees import selectors, services, till
+from fees.forms import AssessForm, CollectForm, SearchForm, TillCloseForm
 from fees.models import Assessment, Payment
 from fees.money import capital_yuan
 from hall import audit
 from hall.errors import DomainError, OutsideScope
-from hall.models import Department
 from hall.roles import Role
 
 CASHIER_ROLES = (Role.CASHIER,)
@@ -120,17 +120,22 @@ def _found_context(found: Assessment | None) -> dict:
     }
 
 
-def _cashier_page(request, departments, *, search: SearchForm, found=None, collect=None, status: int = 200):
+def _cashier_page(request, *, search: SearchForm, found=None, collect=None, close=None, status: int = 200):
     start, end = _today_bounds()
-    totals = selectors.collections_total(departments, start, end)
+    me = request.user
+    totals = selectors.collections_total(start, end, by=me)
+    day = timezone.localdate()
+    closing = till.closing_of(me, day)
     context = {
-        "departments": list(Department.objects.filter(pk__in=departments).order_by("code")),
         "search": search,
         "collect": collect,
-        "today": list(selectors.collections_between(departments, start, end)),
+        "today": list(selectors.collections_between(start, end, by=me)),
         "today_count": totals["count"] or 0,
         "today_total": totals["total"] or 0,
-        "outstanding": list(selectors.outstanding(departments)),
+        "till": till.ledger_of(me, day),
+        "closing": closing,
+        "close": None if closing else (close or TillCloseForm(auto_id="till-%s")),
+        "outstanding": list(selectors.outstanding()),
         **_found_context(found),
     }
     response = render(request, "fees/cashier.html", context, status=status)
@@ -142,28 +147,49 @@ def _cashier_page(request, departments, *, search: SearchForm, found=None, colle
 @login_required
 @require_http_methods(["GET", "POST"])
 def cashier(request):
-    """收费窗口 (一口收费): find a 缴款码 or case number of my departments, collect the whole outstanding
-    amount by cash, card or QR code, hand over the receipt; today's collections and what is still due."""
+    """收费窗口 (一口收费): find any department's 缴款码 or case number (typed or scanned), collect the whole
+    outstanding amount by cash, card or QR code, hand over the receipt; my collections today, the till's
+    日结, and what is still due in the hall."""
     if not request.user.has_role(Role.CASHIER):
         raise PermissionDenied("收费窗口仅供收费人员使用。")
-    departments = services.fee_staff_departments(request.user, roles=CASHIER_ROLES)
+    if request.method == "POST" and request.POST.get("action") == "close_till":
+        return _close_till(request)
     if request.method == "POST":
-        return _collect(request, departments)
+        return _collect(request)
     search = SearchForm(request.GET if "q" in request.GET else None, auto_id="search-%s")
     found, collect = None, None
     if search.is_bound and search.is_valid():
-        found = selectors.window_assessment(departments, search.query())
+        found = selectors.window_assessment(search.query())
         if found is None:
-            search.add_error("q", "没有这个缴款码或办件编号，或不属于本收费窗口的部门。")
+            search.add_error("q", "没有这个缴款码或办件编号。")
         elif found.status == Assessment.Status.DUE:
             # Cash is the common case at the window; the cashier changes it for card or QR code.
             initial = {"payment_code": found.payment_code, "channel": Payment.Channel.CASH,
                        "amount": services.yuan(found.outstanding_fen)}  # fmt: skip
             collect = CollectForm(initial=initial, auto_id="collect-%s")
-    return _cashier_page(request, departments, search=search, found=found, collect=collect)
+    return _cashier_page(request, search=search, found=found, collect=collect)
 
 
-def _collect(request, departments):
+def _close_till(request):
+    """日结 (POST): the counted cash, card and QR amounts against my ledger of today."""
+    close = TillCloseForm(request.POST, auto_id="till-%s")
+    if close.is_valid():
+        try:
+            closing = till.close_till(by=request.user, day=timezone.localdate(), **close.amounts(),
+                                      note=close.cleaned_data["note"], ip=audit.client_ip(request))  # fmt: skip
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+        else:
+            diff = closing.difference_fen
+            kind = "长款" if diff > 0 else "短款"
+            amount = services.yuan(abs(diff))
+            text = "实点与台账一致。" if diff == 0 else f"实点与台账相差 {amount} 元（{kind}），已记录。"
+            messages.success(request, "已日结。" + text)
+        return redirect(_cashier_url())
+    return _cashier_page(request, search=SearchForm(auto_id="search-%s"), close=close, status=400)
+
+
+def _collect(request):
     """收款 (POST): the service checks scope, the amount (the whole outstanding one) and double payment."""
     collect = CollectForm(request.POST, auto_id="collect-%s")
     code = "".join(str(collect.data.get("payment_code", ""))[:40].split())
@@ -185,10 +211,10 @@ def _collect(request, departments):
                 f"票据号码 {payment.receipt_number}。",
             )  # fmt: skip
             return redirect(_cashier_url(code))
-    found = selectors.window_assessment(departments, code) if code else None
+    found = selectors.window_assessment(code) if code else None
     if found is None or found.status != Assessment.Status.DUE:
         messages.error(request, "没有待收费的缴款码，请重新查询。")
         return redirect(_cashier_url(code) if found else _cashier_url())
     search = SearchForm({"q": code}, auto_id="search-%s")
     search.is_valid()
-    return _cashier_page(request, departments, search=search, found=found, collect=collect, status=400)
+    return _cashier_page(request, search=search, found=found, collect=collect, status=400)

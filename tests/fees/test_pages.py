@@ -7,7 +7,6 @@ at the single collection window (收费窗口, 一口收费), and the workbench 
 import re
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -19,8 +18,7 @@ from catalog import services as catalog_services
 from catalog.models import FeeStandard, Item
 from fees import services
 from fees.models import Assessment, Payment
-from hall.models import AuditEntry, Department, Notification, StaffMembership, User
-from hall.roles import Role
+from hall.models import AuditEntry, Notification, User
 from tests.approvals import helpers
 from tests.approvals.helpers import at, case_in
 from tests.fees.helpers import assessed_case, fee_case, standards
@@ -266,22 +264,6 @@ def test_the_cashier_finds_an_assessment_by_code_or_case_number(people):
         assert "不动产登记费（住宅类）" in page and "80.00" in page and "捌拾元整" in page and "待缴费" in page
         assert response.context["collect"]["amount"].value() == "80.00"
         assert response.context["collect"]["channel"].value() == "cash"
-
-
-def test_a_code_of_another_department_is_not_found(people):
-    case, assessment = assessed_case(people)
-    other = User.objects.create_user("cashier_scjgj", password="x" * 12, real_name="钱芳")
-    other.groups.add(Group.objects.get(name=Role.CASHIER))
-    StaffMembership.objects.create(user=other, department=Department.objects.get(code="SCJGJ"), role=Role.CASHIER)
-    client = client_for(other)
-
-    response = client.get(CASHIER, {"q": assessment.payment_code})
-
-    assert response.status_code == 200 and response.context["found"] is None
-    assert "没有这个缴款码或办件编号" in html(response) and case.applicant_name not in html(response)
-    collect = client.post(CASHIER, {"payment_code": assessment.payment_code, "channel": "cash", "amount": "80"})
-    assert collect.status_code == 302 and not Payment.objects.filter(assessment=assessment).exists()
-    assert any("不属于本收费窗口" in m for m in messages_of(client.get(collect["Location"])))
 
 
 def test_the_cashier_collects_the_whole_amount_and_gets_the_receipt(people):
