@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from fees import views, views_staff
+from fees import views, views_refunds, views_staff
 
 app_name = "fees"
 
@@ -11,4 +11,6 @@ urlpatterns = [
     path("pay/<str:number>/simulator/", views.pay_simulator, name="pay_simulator"),
     path("assess/<str:number>/", views_staff.assess, name="assess"),
     path("cashier/", views_staff.cashier, name="cashier"),
+    path("refunds/<str:number>/", views_refunds.refunds, name="refunds"),
+    path("refunds/<str:number>/<int:refund_id>/approve/", views_refunds.approve, name="refund_approve"),
 ]

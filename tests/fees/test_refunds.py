@@ -104,3 +104,19 @@ def test_payment_and_refund_rows_are_immutable_and_chained(people):
                 cursor.execute(sql, [pk])
     report = verify()
     assert report.broken is None and report.counts["refund"]["rows"] == 1
+
+
+def test_the_staff_refund_page(people, client):
+    case, _assessment = paid_case(people)
+    page = f"/fees/refunds/{case.number}/"
+    client.force_login(people.clerk)
+    assert "可退金额" in client.get(page).content.decode()
+    assert client.post(page, {"amount": "90", "reason": "多收"}).status_code == 400  # more than paid
+    assert client.post(page, {"amount": "30", "reason": "多收登记费"}).status_code == 302
+    request = RefundRequest.objects.get()
+    client.force_login(people.approver)
+    assert "批准退款" in client.get(page).content.decode()
+    client.post(f"{page}{request.pk}/approve/")
+    assert RefundRequest.objects.get().status == "executed" and Refund.objects.get().amount_fen == 3000
+    client.force_login(people.clerk2)
+    assert client.get(page).status_code == 404
