@@ -182,6 +182,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "hall.tasks.sweep_outbox", "schedule": env.int("OUTBOX_SWEEP_SECONDS", default=60)},
     # the daily digest of the audit chains (hall.digest), after midnight so it seals the day before
     "audit-digest": {"task": "hall.audit_tasks.audit_digest", "schedule": crontab(hour=0, minute=5)},
+    # 对账 of yesterday (fees.reconcile): after the platform publishes its statement for the day before
+    "reconcile-payments": {"task": "fees.tasks.reconcile_yesterday", "schedule": crontab(hour=2, minute=30)},
 }
 
 # --- Auth, sessions, login throttling ------------------------------------------------------------
