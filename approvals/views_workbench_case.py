@@ -208,6 +208,16 @@ def consequence(step: Step, case: Application, now) -> str:
     return text
 
 
+def _monitoring(case: Application) -> dict:
+    """The case's e-monitoring record (电子监察): its yellow and red cards, 督办 and anomalies, read
+    through the reverse relations supervision declares (approvals imports nothing of supervision)."""
+    return {
+        "warnings": list(case.warnings.order_by("raised_at", "id")),
+        "orders": list(case.orders.order_by("created_at", "id")),
+        "anomalies": list(case.anomalies.order_by("detected_at", "id")),
+    }
+
+
 def render_case(request, case: Application, *, status: int = 200, bound=None, open_action: str = "",
                 revealed: bool = False, upload_errors: dict | None = None):  # fmt: skip
     user, now = request.user, timezone.now()
@@ -249,6 +259,7 @@ def render_case(request, case: Application, *, status: int = 200, bound=None, op
         "upload_form": wf.MaterialUploadForm(auto_id="upload-%s"),
         "evaluation": getattr(case, "evaluation", None),  # 好差评; joined by selectors.case_detail
         "fees": _fees(user, case),
+        "monitoring": _monitoring(case),
     }
     response = render(request, "approvals/workbench/case.html", context, status=status)
     response["Cache-Control"] = "private, no-store"

@@ -145,3 +145,16 @@ def test_the_order_pages_run_in_constant_queries(people, warned, client, path, d
     with django_assert_max_num_queries(12):
         response = client.get(path)
     assert response.status_code == 200 and response.content.decode().count("请说明未按时受理的原因") == 10
+
+
+def test_the_case_page_shows_its_monitoring_record(people, warned, client):
+    """Issue 13, point 2: the read-only case page has the case's warnings history and its orders."""
+    case, _ = warned
+    issue(people, warned)
+    client.force_login(people.supervisor)
+    page = client.get(f"/workbench/cases/{case.number}/").content.decode()
+    record = page[page.index('id="monitoring"') :]
+    assert "受理超期" in record and "未解除" in record and "红牌" in record
+    assert "待答复" in record and "请说明未按时受理的原因" in record
+    client.force_login(people.clerk)  # the department sees its red cards and orders too
+    assert 'id="monitoring"' in client.get(f"/workbench/cases/{case.number}/").content.decode()
