@@ -2,7 +2,10 @@
 
 Distribution: every published demo item, its department; 90 % closed (delivered/rejected/withdrawn),
 10 % open in every open state, due instants spread over ±60 days around now, so that department
-queues, overdue filters and the supervision scans see realistic selectivity.
+queues, overdue filters and the supervision scans see realistic selectivity. Delivered and rejected
+cases, and open decided ones, carry their decision, decision instant and working days used (0–22 days
+after acceptance; ~10 % decided within the last 30 days), delivered ones their delivery instant: the
+dashboard's daily flow and slowest items, and the scan's late-closure facts, read those.
 """
 
 import time
@@ -22,7 +25,7 @@ INSERT INTO approvals_application (
     delivery_method, tracking_number, closed_reason, clock_start, decision_days, extension_days,
     extension_reason, suspended_days, accept_due, correction_notice_due, decision_due, decision_yellow_at,
     delivery_due, deadline_provisional, due_at, delivery_choice, delivery_address, delivery_phone,
-    delivery_recipient)
+    delivery_recipient, recommendation, review_opinion, decided_at, delivered_at, working_days_used)
 SELECT
     'BENCH-' || lpad(g::text, 8, '0'), 'BENCHQC1', it.id, it.current_version_id, it.department_id,
     owners.ids[1 + g %% array_length(owners.ids, 1)], owners.ids[1 + g %% array_length(owners.ids, 1)], 'online',
@@ -32,7 +35,9 @@ SELECT
                      'decided'])[1 + (g / 10) %% 6]
     END,
     now() - ((g %% 400) || ' days')::interval, now() - ((g %% 400) || ' days')::interval,
-    now() - ((g %% 400) || ' days')::interval, 0, now() - ((g %% 400) || ' days')::interval, false, '', '',
+    now() - ((g %% 400) || ' days')::interval, 0, now() - ((g %% 400) || ' days')::interval, false,
+    CASE WHEN g %% 10 <> 0 AND g %% 5 < 3 THEN 'approved' WHEN g %% 10 <> 0 AND g %% 5 = 3 THEN 'denied'
+         WHEN g %% 10 = 0 AND (g / 10) %% 6 = 5 THEN 'approved' ELSE '' END, '',
     '', '', '', current_date - (g %% 400), 20, 0, '', 0,
     now() + (((g %% 121) - 60) || ' days')::interval, now() + (((g %% 121) - 60) || ' days')::interval,
     now() + (((g %% 121) - 60) || ' days')::interval, now() + (((g %% 121) - 64) || ' days')::interval,
@@ -43,7 +48,16 @@ SELECT
          WHEN (g / 10) %% 6 IN (2, 3, 4) THEN now() + (((g %% 121) - 60) || ' days')::interval
          WHEN (g / 10) %% 6 = 5 THEN now() + (((g %% 121) - 50) || ' days')::interval
     END,
-    'window', '', '', ''
+    'window', '', '', '', '', '',
+    -- decided (delivered, rejected; open decided) 0–22 days after acceptance, at most half-way from it to
+    -- now (no pile-up of decisions at the fill's instant); delivered 0–11 days later, at most 3/4 of the way
+    CASE WHEN (g %% 10 <> 0 AND g %% 5 < 4) OR (g %% 10 = 0 AND (g / 10) %% 6 = 5)
+         THEN now() - ((g %% 400) || ' days')::interval + least(g %% 23, (g %% 400) / 2.0) * interval '1 day' END,
+    CASE WHEN g %% 10 <> 0 AND g %% 5 < 3
+         THEN now() - ((g %% 400) || ' days')::interval
+              + least(g %% 23 + g %% 12, (g %% 400) * 0.75) * interval '1 day' END,
+    CASE WHEN (g %% 10 <> 0 AND g %% 5 < 4) OR (g %% 10 = 0 AND (g / 10) %% 6 = 5)
+         THEN least(g %% 23, (g %% 400) / 2) * 5 / 7 END
 FROM generate_series(%s, %s) AS g
 JOIN n ON true
 JOIN owners ON true
@@ -56,7 +70,10 @@ def fill(total: int, batch: int = 200_000) -> None:
 
     from approvals.models import Application
 
-    have = Application.objects.filter(number__startswith="BENCH-").count()
+    bench = Application.objects.filter(number__startswith="BENCH-")
+    have = bench.count()
+    if have and not bench.filter(decided_at__isnull=False).exists():
+        raise SystemExit("The bench cases predate decided_at/delivered_at in the fill: drop database hall_bench.")
     if have >= total:
         return
     started = time.monotonic()
