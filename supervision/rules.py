@@ -352,8 +352,11 @@ def delivered_unassessed(scan: Scan) -> int:
 
 
 def payment_on_closed_case(scan: Scan) -> int:
-    """A payment booked on a case that was denied, withdrawn, not accepted or terminated: no licence,
-    no fee (arts. 58, 59; the hall charges for no denied case), and what was paid must be refunded (art. 75)."""
+    """Money kept on a case that was denied, withdrawn, not accepted or terminated: no licence, no fee
+    (arts. 58, 59; the hall charges for no denied case), and what was paid must be refunded (art. 75).
+    Closing such a case refunds what was paid (``fees.services.close_fees``) and cancels the payment
+    code: the rule finds a payment whose assessment was not refunded in full — a refund that failed, a
+    payment booked by a path that did not check."""
     recent, params = "", []
     if scan.since is not None:
         recent = (" AND (p.created_at >= %s OR a.id IN (SELECT c.application_id FROM {event} c"
@@ -371,7 +374,7 @@ def payment_on_closed_case(scan: Scan) -> int:
         f"SELECT {_literal(R.PAYMENT_ON_CLOSED_CASE)}, 'payment:' || {_text('p.id')}, a.id, a.department_id,"
         f" p.recorded_by_id, NULL, p.paid_at, %s, {_array(payment, _case(closed_at, closed))}"
         " FROM {payment} p JOIN {assessment} fa ON fa.id = p.assessment_id JOIN {case} a ON a.id = fa.application_id"
-        f" WHERE p.paid_at <= %s AND (a.decision = 'denied'"
+        f" WHERE p.paid_at <= %s AND fa.refunded_fen < fa.paid_fen AND (a.decision = 'denied'"
         f" OR a.state IN ('{State.WITHDRAWN}', '{State.REJECTED}', '{State.TERMINATED}')){recent}",
         [scan.at, scan.at, *params],
     )
@@ -530,7 +533,7 @@ RULES: tuple[AnomalyRule, ...] = (
     ),
     AnomalyRule(
         R.PAYMENT_ON_CLOSED_CASE,
-        reason="不予许可、撤回、不予受理或终止办理的办件有缴费记录：没有许可结果不应收费，已收取的应当退还。",
+        reason="不予许可、撤回、不予受理或终止办理的办件有缴费且未全额退还：没有许可结果不应收费，已收取的应当退还。",
         law="行政许可法第五十八条、第五十九条、第七十五条",
         detected="scan: payments booked since the lookback (Payment.created_at index) or on cases closed since then "
         "(Event.at index)",

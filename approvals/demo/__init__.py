@@ -108,8 +108,18 @@ def _pdf() -> bytes:
     return render_pdf(html, base_url="/")
 
 
+def _with_fees(path: list[str], version) -> list[str]:
+    """A fee-charging item is delivered only once assessed and paid (一口收费, the delivery gate): a
+    path that delivers assesses during the review and is paid online before the decision."""
+    if not version.charges_fees or "deliver" not in path or "assess" in path:
+        return path
+    at = path.index("start_review") + 1
+    return [*path[:at], "assess", "pay", *path[at:]]
+
+
 def _run(item: Item, path, days_ago, filer, staff, pdf) -> Application:
     """File on the working day ``days_ago`` back, then one action per working day after it."""
+    path = _with_fees(path, item.current_version)
     people = staff | {u.username: u for u in User.objects.filter(username__in=PEOPLE)}
     owner, filed_on = people[filer], _working_days_ago(days_ago)
     with time_machine.travel(_at(filed_on), tick=False):

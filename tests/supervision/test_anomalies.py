@@ -11,13 +11,16 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.utils import timezone
 
 from approvals import services
 from approvals.models import Application, CorrectionItem, CorrectionNotice, Event
 from catalog.models import MaterialRequirement
 from fees import services as fees
-from fees.models import AssessmentLine
+from fees.models import Assessment, AssessmentLine
+from hall.errors import TransitionNotAllowed
 from hall.models import WindowStaff
 from supervision.models import Anomaly
 from supervision.rules import BY_CODE, RULES, detect_anomalies
@@ -266,8 +269,16 @@ def paid(case, assessment, people):
 
 
 def test_a_fee_charging_item_delivered_without_an_assessment(people):
-    """Art. 59: fees by the published standard, all to the treasury — none was assessed here."""
-    case = act("deliver", fee_case(people, "decided"), people)
+    """Art. 59: fees by the published standard, all to the treasury — none was assessed here. The
+    delivery gate (issue 15) refuses this delivery; the rule guards rows written otherwise."""
+    case = fee_case(people, "decided")
+    with pytest.raises(TransitionNotAllowed):
+        act("deliver", case, people)
+    with frozen(at(2026, 10, 14, 10)):
+        Event.objects.create(application=case, action="deliver", from_state="decided", to_state="delivered",
+                             actor=people.clerk, actor_role="clerk")  # fmt: skip
+        Application.objects.filter(pk=case.pk).update(state="delivered", delivered_at=at(2026, 10, 14, 10),
+                                                       delivery_method="window")  # fmt: skip
     assert detect()["delivered_unassessed"] == 1
     anomaly = Anomaly.objects.get(rule=R.DELIVERED_UNASSESSED)
     assert (anomaly.application, anomaly.actor) == (case, people.clerk)
@@ -285,11 +296,16 @@ def test_an_assessed_and_paid_case_delivered_is_clean(people):
 
 
 def test_a_payment_on_a_denied_case(people):
-    """Arts. 58, 59, 75: no licence, no fee; the assessment made during review was paid after the denial."""
+    """Arts. 58, 59, 75: no licence, no fee; the assessment made during review was paid after the denial
+    — refused at the window and on callbacks since issue 15, so booked here past those checks."""
     case, assessment = assessed_case(people)
     helpers.recommended(case, people, "deny")
     act("deny", reload(case), people)
-    payment = paid(case, assessment, people)
+    with pytest.raises(ValidationError):
+        paid(case, assessment, people)
+    assessment.refresh_from_db()
+    payment = fees._book(assessment, amount_fen=8000, channel="cash", transaction_id="", paid_at=timezone.now(),
+                         by=people.cashier)  # fmt: skip
     assert detect()["payment_on_closed_case"] == 1
     anomaly = Anomaly.objects.get(rule=R.PAYMENT_ON_CLOSED_CASE)
     assert anomaly.key == f"payment:{payment.pk}"
@@ -301,10 +317,15 @@ def test_a_payment_on_a_denied_case(people):
 
 
 def test_a_paid_case_withdrawn_afterwards(people):
+    """Withdrawal refunds what was paid (issue 15): clean; money kept after it is the anomaly."""
     case, assessment = assessed_case(people)
     paid(case, assessment, people)
     assert detect()["payment_on_closed_case"] == 0
     act("withdraw", reload(case), people)
+    assessment.refresh_from_db()
+    assert assessment.refunded_fen == assessment.paid_fen == 8000
+    assert detect()["payment_on_closed_case"] == 0
+    Assessment.objects.filter(pk=assessment.pk).update(refunded_fen=0)  # as if the refund had failed
     assert detect()["payment_on_closed_case"] == 1
     assert Anomaly.objects.get(rule=R.PAYMENT_ON_CLOSED_CASE).evidence[1]["summary"] == "办件已撤回"
 
