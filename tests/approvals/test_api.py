@@ -14,6 +14,8 @@ from approvals import services
 from approvals.models import Application, Event, IdempotencyKey
 from approvals.workflow import BY_NAME as TRANSITIONS
 from approvals.workflow import decision_terms
+from fees import services as fees_services
+from hall.models import User
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("api_media")]
 
@@ -187,6 +189,15 @@ def test_the_full_happy_path_through_the_api(api_as, api_case):
     assert recommended["recommendation"]["recommendation"] == "approve"
     decided = transition(approver, case, "approve", {"reason": "符合法定条件"}).json()
     assert (decided["state"], decided["decision"]) == ("decided", "approved") and decided["delivery_due"]
+    # 一口收费: a fee-charging item is delivered once its fees are assessed and paid (issue 15)
+    assert transition(clerk, case, "deliver", {"method": "window"}).status_code == 409
+    fee = case.item_version.fees.first()
+    assessed = clerk.post(f"{URL}/{case.number}/fees/assessment", {"lines": [{"fee_id": fee.pk, "quantity": 1}]},
+                          format="json")  # fmt: skip
+    assert assessed.status_code == 201, assessed.content
+    cashier = User.objects.get(username="cashier")
+    fees_services.collect_at_window(payment_code=assessed.json()["payment_code"], by=cashier,
+                                    amount_fen=assessed.json()["due_fen"], channel="cash")  # fmt: skip
     delivered = transition(clerk, case, "deliver", {"method": "express", "tracking_number": "SF1234567890"})
     assert delivered.status_code == 200, delivered.content
     body = applicant.get(f"{URL}/{case.number}").json()
@@ -230,9 +241,9 @@ def test_three_opinions_recommend_return_and_decide(api_as, api_case):
     approve_label = decision_terms(case.item.type).approve_label  # 准予许可 only for 行政许可 items
     assert refused["detail"] == f"办件当前状态为“审查中”，不能执行“{approve_label}”。"
     assert "opinion" in error(transition(reviewer, case, "recommend", {"recommendation": "approve"}), 400)["fields"]
-    assert "recommendation" in error(transition(reviewer, case, "recommend", {"recommendation": "maybe"}), 400)[
-        "fields"
-    ]
+    assert (
+        "recommendation" in error(transition(reviewer, case, "recommend", {"recommendation": "maybe"}), 400)["fields"]
+    )
     error(transition(approver, case, "recommend", {"recommendation": "approve", "opinion": "好"}), 403)
     body = {"recommendation": "deny", "opinion": "用途与规划不符"}
     assert transition(reviewer, case, "recommend", body).json()["state"] == "awaiting_decision"
