@@ -36,6 +36,9 @@ def setup_django() -> None:
         if not cursor.fetchone():
             cursor.execute(f'CREATE DATABASE "{name}"')
     admin.close()
+    # Celery's Django fix-up (hall/celery.py, at setup) puts the working directory first on sys.path:
+    # from bench/, bench/supervision.py would then shadow the ``supervision`` app.
+    os.chdir(ROOT)
     django.setup()
     from django.core.management import call_command
 

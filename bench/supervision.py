@@ -534,10 +534,7 @@ def main():
     parser.add_argument("--url", action="append", default=[], help="NAME=/path: another page to measure")
     parser.add_argument("--python-client", action="store_true", help="threads of urllib instead of wrk")
     args = parser.parse_args()
-    # Celery's Django fix-up puts the working directory first on sys.path: from bench/ this very file
-    # would then shadow the ``supervision`` app.
-    os.chdir(ROOT)
-    setup_django()
+    setup_django()  # from the repository's root: see there
     ensure_demo()
     fill(args.cases)
     from django.db import connection
