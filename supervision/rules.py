@@ -46,6 +46,7 @@ from fees.models import Assessment, AssessmentLine, Payment
 from hall import calendar
 from hall.models import Window, WindowStaff
 from supervision.models import Anomaly, Warning
+from supervision.scan import no_jit
 
 R = Anomaly.Rule
 
@@ -572,6 +573,7 @@ def detect_anomalies(at: datetime | None = None, *, since: datetime | None = Non
     adapt = connection.ops.adapt_datetimefield_value
     counts = {}
     with transaction.atomic(), connection.cursor() as cursor:
+        no_jit(cursor)  # as the deadline scan (supervision.scan)
         scan = Scan(cursor, _tables(), adapt(at), adapt(since) if since is not None else None, at, since)
         for rule in RULES:
             counts[str(rule.code)] = rule.run(scan)

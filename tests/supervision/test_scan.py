@@ -204,7 +204,7 @@ def test_the_scan_runs_the_same_statements_whatever_the_number_of_cases(people, 
     originals = [submitted_on_september_30(people, complete=False), under_review_from_october_8(people)]
     clone(originals, copies - 1)
 
-    with django_assert_max_num_queries(17):  # resolve, 5 × (re-open, raise), 4 facts, within one savepoint
+    with django_assert_max_num_queries(18):  # jit off, resolve, 5 × (re-open, raise), 4 facts, one savepoint
         counts = scan_deadlines(at(2026, 10, 14, 9))
 
     expected = raised(accept_red=copies, correction_notice_red=copies, decision_red=copies, decision_yellow=copies)
