@@ -178,6 +178,7 @@ class Anomaly(models.Model):
         DELIVERED_UNASSESSED = "delivered_unassessed", "收费事项未核定收费即送达"
         PAYMENT_ON_CLOSED_CASE = "payment_on_closed_case", "未准予的办件收费"
         FEE_OFF_STANDARD = "fee_off_standard", "收费金额与公布标准不符"
+        PAYMENT_REFUSED = "payment_refused", "缴费与对账异常"
         BAD_RATINGS_CLUSTER = "bad_ratings_cluster", "差评集中于同一窗口"
 
     rule = models.CharField("规则", max_length=30, choices=Rule.choices)

@@ -42,7 +42,7 @@ from approvals.models import (
 )
 from approvals.workflow import STEPS
 from catalog.models import FeeStandard, ItemVersion, MaterialRequirement
-from fees.models import Assessment, AssessmentLine, Payment
+from fees.models import Assessment, AssessmentLine, Payment, PaymentAnomaly
 from hall import calendar
 from hall.models import Window, WindowStaff
 from supervision.models import Anomaly, Warning
@@ -146,6 +146,7 @@ def _tables() -> dict[str, str]:
         "anomaly": Anomaly, "case": Application, "event": Event, "version": ItemVersion, "warning": Warning,
         "notice": Notice, "cnotice": CorrectionNotice, "citem": CorrectionItem, "requirement": MaterialRequirement,
         "assessment": Assessment, "line": AssessmentLine, "standard": FeeStandard, "payment": Payment,
+        "payment_anomaly": PaymentAnomaly,
         "evaluation": Evaluation, "window": Window, "windowstaff": WindowStaff,
     }  # fmt: skip
     return {name: connection.ops.quote_name(model._meta.db_table) for name, model in models.items()}
@@ -381,6 +382,31 @@ def payment_on_closed_case(scan: Scan) -> int:
     )
 
 
+PAYMENT_ANOMALY_LABELS = {reason: label for reason, label in PaymentAnomaly.Reason.choices}
+
+
+def payment_refused(scan: Scan) -> int:
+    """A payment the ledger refused or the daily reconciliation could not match (``fees.PaymentAnomaly``:
+    a wrong amount, a reused transaction id, a cancelled code, a statement line not in the ledger …)
+    on a case of the hall: collected money that is not where the law puts it (arts. 59, 75). Notices
+    naming no known payment code concern no department and stay on the reconciliation page."""
+    since, params = scan.since_sql("pa.received_at")
+    reasons = " ".join(
+        f"WHEN {_literal(code)} THEN {_literal(label)}" for code, label in PAYMENT_ANOMALY_LABELS.items()
+    )
+    evidence = _obj(kind="'payment_anomaly'", id="pa.id", at="pa.received_at",
+                    summary=f"CASE pa.reason {reasons} ELSE pa.reason END", amount_fen="pa.amount_fen",
+                    case_number="a.number")  # fmt: skip
+    return scan.insert(
+        f"SELECT {_literal(R.PAYMENT_REFUSED)}, 'fees:' || {_text('pa.id')}, a.id, a.department_id, NULL, NULL,"
+        f" pa.received_at, %s, {_array(evidence)}"
+        " FROM {payment_anomaly} pa JOIN {assessment} fa ON fa.id = pa.assessment_id"
+        " JOIN {case} a ON a.id = fa.application_id"
+        f" WHERE pa.received_at <= %s{since}",
+        [scan.at, scan.at, *params],
+    )
+
+
 def fee_off_standard(scan: Scan) -> int:
     """An assessed line whose amount is not the published standard × quantity, or that charges a
     standard of another item version (擅自收费 / 不按法定标准收费). Rule-based standards (no fixed
@@ -549,6 +575,15 @@ RULES: tuple[AnomalyRule, ...] = (
         "standards (no fixed amount) are not checked",
         threshold="",
         run=fee_off_standard,
+    ),
+    AnomalyRule(
+        R.PAYMENT_REFUSED,
+        reason="缴费通知被拒绝或对账不符（金额不符、流水号重复使用、缴款码已作废、对账单与台账不一致等）：收取的款项须全部按标准上缴，不符的应查明处理。",
+        law="行政许可法第五十九条、第七十五条；统一公共支付平台对账（DOMAIN.md）",
+        detected="scan: fees.PaymentAnomaly rows received since the lookback (received_at index) on a known "
+        "assessment; notices naming no known code stay on the reconciliation page",
+        threshold="",
+        run=payment_refused,
     ),
     AnomalyRule(
         R.BAD_RATINGS_CLUSTER,

@@ -415,7 +415,7 @@ def test_the_rules_run_a_fixed_number_of_statements_whatever_the_number_of_cases
     """Set-based: no loop over cases (one statement per rule, per month or rating period touched)."""
     for _ in range(3):
         under_review(people)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         detect(at(2026, 10, 28, 9), since=at(2026, 10, 27, 9))
 
 
@@ -447,3 +447,26 @@ def test_the_docs_table_is_the_rules_table():
     start = text.index("<!-- anomaly-rules-table")
     table = text[text.index("\n", start) + 1 : text.index("<!-- /anomaly-rules-table -->")]
     assert table == markdown_table()
+
+
+def test_a_payment_refused_on_a_case_of_the_hall(people):
+    """Issue 15's refused payments and reconciliation differences reach the supervisors: a code paid
+    after the denial cancelled it (400 at the window, kept as a fees.PaymentAnomaly)."""
+    case, assessment = assessed_case(people)
+    assert detect()["payment_refused"] == 0
+    helpers.recommended(case, people, "deny")
+    act("deny", reload(case), people)
+    with pytest.raises(ValidationError):
+        paid(case, assessment, people)
+    assert detect()["payment_refused"] == 1
+    anomaly = Anomaly.objects.get(rule=R.PAYMENT_REFUSED)
+    assert (anomaly.application, anomaly.department) == (case, case.department)
+    assert anomaly.evidence[0]["kind"] == "payment_anomaly" and anomaly.evidence[0]["summary"] == "缴款码已作废"
+    assert detect()["payment_refused"] == 0  # once
+
+
+def test_a_notice_naming_no_known_code_is_not_a_case_anomaly(people):
+    from fees.models import PaymentAnomaly
+
+    PaymentAnomaly.objects.create(gateway="simulator", reason="unknown_code", payment_code="NOPE", amount_fen=100)
+    assert detect()["payment_refused"] == 0
