@@ -154,8 +154,10 @@ class RecommendationSerializer(serializers.Serializer):
 class FeesSerializer(serializers.Serializer):
     due_fen = serializers.IntegerField()
     paid_fen = serializers.IntegerField()
+    refunded_fen = serializers.IntegerField(help_text="refunded of what was paid (退费)")
+    waived_fen = serializers.IntegerField(help_text="waived by an approver (减免)")
     payment_code = serializers.CharField(allow_null=True)
-    status = serializers.CharField()
+    status = serializers.CharField(help_text="none, due, paid, waived or cancelled")
 
 
 class CaseSerializer(serializers.Serializer):

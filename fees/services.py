@@ -83,8 +83,9 @@ def unsettled_reason(application) -> str:
 
 
 def summary(application) -> dict:
-    """The ``fees`` part of the case shape: ``{due_fen, paid_fen, payment_code, status}``
-    (status ``none`` when nothing is assessed, else ``due`` or ``paid``)."""
+    """The ``fees`` part of the case shape: ``{due_fen, paid_fen, refunded_fen, waived_fen, payment_code,
+    status}`` (status ``none`` when nothing is assessed, else the assessment's: due, paid, waived,
+    cancelled)."""
     cached = getattr(application, "_fee_summary", None)  # one query per case object and page
     if cached is not None:
         return dict(cached)
@@ -93,9 +94,11 @@ def summary(application) -> dict:
     except ObjectDoesNotExist:
         assessment = None
     if assessment is None:
-        result = {"due_fen": 0, "paid_fen": 0, "payment_code": None, "status": "none"}
+        result = {"due_fen": 0, "paid_fen": 0, "refunded_fen": 0, "waived_fen": 0, "payment_code": None,
+                  "status": "none"}  # fmt: skip
     else:
         result = {"due_fen": assessment.due_fen, "paid_fen": assessment.paid_fen,
+                  "refunded_fen": assessment.refunded_fen, "waived_fen": assessment.waived_fen,
                   "payment_code": assessment.payment_code, "status": assessment.status}  # fmt: skip
     application._fee_summary = result
     return dict(result)

@@ -320,7 +320,7 @@ def test_the_case_shape_masks_personal_data_and_dates_carry_the_offset(api_as, a
     assert "张伟" not in json.dumps(body, ensure_ascii=False) and "13800000001" not in json.dumps(body)
     assert body["submitted_at"].endswith("+08:00") and body["accept_due"].endswith("23:59:59+08:00")
     assert body["query_code"] == case.query_code and body["department"]["code"] == "ZRZYJ"
-    assert set(body["fees"]) == {"due_fen", "paid_fen", "payment_code", "status"}
+    assert set(body["fees"]) == {"due_fen", "paid_fen", "refunded_fen", "waived_fen", "payment_code", "status"}
     requirements = list(case.item_version.materials.all())
     assert [m["requirement_id"] for m in body["materials"]] == [r.pk for r in requirements]
     statuses = {m["requirement_id"]: m["status"] for m in body["materials"]}

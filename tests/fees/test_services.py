@@ -36,8 +36,8 @@ def test_clerk_assesses_from_published_standards_and_the_applicant_is_told(peopl
     note = Notification.objects.get(user=people.applicant, kind="fees_due")
     assert assessment.payment_code in note.body and note.url.endswith(f"/fees/pay/{case.number}/")
     assert AuditEntry.objects.filter(action="fees.assess", target=case.number, actor=people.clerk).exists()
-    assert services.summary(case) == {"due_fen": 16000, "paid_fen": 0, "payment_code": assessment.payment_code,
-                                      "status": "due"}  # fmt: skip
+    assert services.summary(case) == {"due_fen": 16000, "paid_fen": 0, "refunded_fen": 0, "waived_fen": 0,
+                                      "payment_code": assessment.payment_code, "status": "due"}  # fmt: skip
     # Corrected before payment: replaced, same code.
     again = services.assess_fees(case_id=case.pk, by=people.clerk, lines=[{"standard_id": commercial.pk}])
     assert again.pk == assessment.pk and again.payment_code == assessment.payment_code
