@@ -187,7 +187,10 @@ def _fees(user: User, case: Application) -> dict | None:
     lines = list(AssessmentLine.objects.filter(assessment__application_id=case.pk)) if summary["payment_code"] else []
     assessment = getattr(case, "fee_assessment", None)  # joined by selectors.case_detail
     may_assess = not fee_services.assessment_refused(case, assessment) and fee_services.may_assess(user, case)
-    return {**summary, "lines": lines, "assess_url": reverse("fees:assess", args=[case.number]) if may_assess else None}
+    may_waive = (not fee_services.assessment_refused(case, assessment) and fee_services.may_waive(user, case)
+                 and summary["status"] in ("none", "due"))  # fmt: skip
+    return {**summary, "lines": lines, "assess_url": reverse("fees:assess", args=[case.number]) if may_assess else None,
+            "waive_url": reverse("fees:waive", args=[case.number]) if may_waive else None}  # fmt: skip
 
 
 def consequence(step: Step, case: Application, now) -> str:

@@ -345,6 +345,11 @@ def may_assess(user: User, case) -> bool:
     return _is_fee_staff(user, case.department_id)
 
 
+def may_waive(user: User, case) -> bool:
+    """减免 is decided by an approver of the case's department (``waive_fees`` checks it again)."""
+    return _is_fee_staff(user, case.department_id, WAIVERS)
+
+
 # --- the gate: waivers (减免) and closing a case ------------------------------------------------------
 
 

@@ -3,7 +3,7 @@ reconciliation report and the treasury view."""
 
 from django.urls import path
 
-from fees import views, views_finance, views_refunds, views_staff
+from fees import views, views_finance, views_refunds, views_staff, views_waiver
 
 app_name = "fees"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("pay/<str:number>/", views.pay, name="pay"),
     path("pay/<str:number>/simulator/", views.pay_simulator, name="pay_simulator"),
     path("assess/<str:number>/", views_staff.assess, name="assess"),
+    path("waive/<str:number>/", views_waiver.waive, name="waive"),
     path("cashier/", views_staff.cashier, name="cashier"),
     path("reconciliation/", views_finance.reconciliation, name="reconciliation"),
     path("reconciliation/<str:day>/", views_finance.reconciliation, name="reconciliation_day"),

@@ -3,7 +3,8 @@ fee from the item's published standards; the applicant pays online; the cashier 
 case's fee at the collection window; the clerk delivers by express as chosen; the applicant rates."""
 
 from approvals.models import Application, State
-from fees.models import Assessment
+from fees import services
+from fees.models import Assessment, TillClosing
 from tests.approvals import helpers
 from tests.e2e.conftest import shot
 from tests.fees.helpers import assessed_case, fee_case
@@ -66,6 +67,12 @@ def test_delivery_choice_fees_and_rating(open_as, tmp_path):
     cashier.wait_for_load_state()
     assert Assessment.objects.get(pk=other_assessment.pk).status == "paid"
     shot(cashier, "cashier")
+    # … and closes the day: the till counted against the ledger (日结)
+    cashier.fill("[name=cash]", services.yuan(other_assessment.due_fen))
+    cashier.click("button:has-text('日结')")
+    cashier.wait_for_load_state()
+    closing = TillClosing.objects.get()
+    assert closing.difference_fen == 0 and "已于" in cashier.content()
 
     # 5. The approver approves; the clerk delivers by express as the applicant chose.
     helpers.act("approve", helpers.act("recommend", case, people), people)
@@ -88,3 +95,38 @@ def test_delivery_choice_fees_and_rating(open_as, tmp_path):
     case.refresh_from_db()
     assert case.evaluation.level == 5
     shot(applicant, "rating")
+
+
+def test_the_approver_waives_the_fees_and_the_result_is_delivered(open_as):
+    """减免 in browsers (issue 15): the clerk cannot deliver an unpaid fee-charging result; an approver
+    of the department waives the fee with its reason and basis; the clerk then delivers."""
+    people = helpers.demo_people()
+    case, assessment = assessed_case(people)
+    case = helpers.act("approve", helpers.act("recommend", case, people), people)
+
+    clerk = open_as("clerk")
+    clerk.goto(f"{open_as.url}/workbench/cases/{case.number}/")
+    assert "尚有应缴费用" in clerk.content()  # the gate names why delivery is not offered
+
+    approver = open_as("approver")
+    approver.goto(f"{open_as.url}/workbench/cases/{case.number}/")
+    approver.click("a:has-text('批准减免')")
+    approver.wait_for_load_state()
+    approver.click("button:has-text('批准减免')")  # empty: both fields are asked for
+    approver.wait_for_load_state()
+    assert "请写明减免理由" in approver.content()
+    approver.fill("[name=reason]", "申请人为最低生活保障对象")
+    approver.fill("[name=basis]", "财政部、国家发展改革委 财税〔2016〕79号")
+    shot(approver, "fees-waiver")
+    approver.click("button:has-text('批准减免')")
+    approver.wait_for_load_state()
+    assert "已批准减免" in approver.content()
+    assert Assessment.objects.get(pk=assessment.pk).status == "waived"
+
+    clerk.goto(f"{open_as.url}/workbench/cases/{case.number}/")
+    clerk.click("summary:has-text('送达')")
+    clerk.check("input[name=method][value=window]")
+    clerk.click("button:has-text('确认送达')")
+    clerk.wait_for_load_state()
+    case.refresh_from_db()
+    assert case.state == State.DELIVERED

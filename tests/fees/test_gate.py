@@ -130,3 +130,21 @@ def test_a_closed_case_cannot_be_assessed(people):
     act("withdraw", case, people)
     with pytest.raises(Conflict):
         services.assess_fees(case_id=case.pk, by=people.clerk, lines=[{"standard_id": standards(case)[0].pk}])
+
+
+def test_the_waiver_page_is_for_the_departments_approvers(people, client):
+    case, assessment = assessed_case(people)
+    url = f"/fees/waive/{case.number}/"
+    for username in ("clerk", "cashier", "clerk2", "applicant"):
+        client.force_login(getattr(people, username))
+        assert client.get(url).status_code == 404, username
+    client.force_login(people.approver)
+    case_page = client.get(f"/workbench/cases/{case.number}/").content.decode()
+    assert f'href="{url}"' in case_page
+    refused = client.post(url, {"reason": "", "basis": ""})
+    assert refused.status_code == 400 and "请写明减免理由" in refused.content.decode()
+    assert client.post(url, {"reason": "最低生活保障对象", "basis": "财税〔2016〕79号"}).status_code == 302
+    assessment.refresh_from_db()
+    assert (assessment.status, assessment.due_fen) == ("waived", 0)
+    assert AuditEntry.objects.filter(action="fees.waive", target=case.number, actor=people.approver).exists()
+    assert f'href="{url}"' not in client.get(f"/workbench/cases/{case.number}/").content.decode()  # settled
