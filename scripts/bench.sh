@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../bench"
 export DATABASE_URL="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/hall_bench}"
 scripts=("$@")
-[ ${#scripts[@]} -gt 0 ] || scripts=(catalog_list.py cases_list.py supervision.py)
+[ ${#scripts[@]} -gt 0 ] || scripts=(catalog_list.py cases_list.py supervision.py fees_callbacks.py)
 for script in "${scripts[@]}"; do
   [ -f "$script" ] || { echo "no bench/$script" >&2; exit 1; }
   echo "== $script"
