@@ -14,7 +14,7 @@ from approvals import clock, workflow
 from approvals.models import Application, CorrectionNotice, Event, Material, State, Suspension
 from approvals.scope import case_for, visible_cases
 from catalog.models import MaterialRequirement
-from hall import paging
+from hall import calendar, paging
 from hall.models import User
 from hall.roles import STAFF_ROLES
 
@@ -60,6 +60,15 @@ def overdue_q(now) -> Q:
 def due_by_q(now, until) -> Q:
     """Not yet overdue, but the running period ends by ``until`` (today, within 3 working days)."""
     return Q(due_at__gte=now, due_at__lte=until) & _running()
+
+
+DUE_SOON_WORKING_DAYS = 3
+
+
+def due_soon_until(now):
+    """The end of the 3rd working day after today (today included): "due soon" for the workbench
+    queue, the dashboard and its cases list alike."""
+    return calendar.end_of_day(calendar.add_working_days(calendar.local_date(now), DUE_SOON_WORKING_DAYS))
 
 
 def is_overdue(case: Application, now=None) -> bool:

@@ -33,7 +33,6 @@ from hall.roles import DEPARTMENT_ROLES, Role
 
 PAGE_SIZE = 50
 ITEM_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{1,35}")  # catalog.models.code_validator
-DUE_SOON_DAYS = 3
 PENDING_APPROVAL_ROWS = 20
 QUEUE_FIELDS = (
     *selectors.LIST_FIELDS, "channel", "accept_due", "delivery_due", "handler_id", "accepted_by_id",
@@ -177,8 +176,7 @@ def queue(request):
         if filters["overdue"]:
             cases = cases.filter(selectors.overdue_q(now))
         if filters["due_soon"]:  # the running period ends within 3 working days
-            horizon = calendar.end_of_day(calendar.add_working_days(working_days.today, DUE_SOON_DAYS))
-            cases = cases.filter(selectors.due_by_q(now, horizon))
+            cases = cases.filter(selectors.due_by_q(now, selectors.due_soon_until(now)))
         if filters["mine"]:
             cases = cases.filter(accepted_by=user)
         if filters["assigned"]:

@@ -9,7 +9,7 @@ from django.db.models import Avg, Count, F, FloatField, QuerySet
 from django.db.models.functions import Cast, TruncDate
 
 from approvals.models import OPEN_STATES, Application
-from approvals.selectors import due_by_q, overdue_q
+from approvals.selectors import due_by_q, due_soon_until, overdue_q
 from hall import calendar, paging
 from hall.models import Department, Heartbeat
 from supervision.models import Warning
@@ -60,16 +60,13 @@ def last_scan():
     return Heartbeat.objects.filter(name=SCAN_HEARTBEAT).values_list("at", flat=True).first()
 
 
-DUE_SOON_WORKING_DAYS = 3
-
-
 def summary(now: datetime) -> dict:
     """The dashboard's figures in three aggregate queries: open cases by department and state (with
     the overdue ones and those due today or within 3 working days), open warnings by department,
     kind and level, and the departments' names."""
     today = calendar.local_date(now)
     end_of_today = calendar.end_of_day(today)
-    soon = calendar.end_of_day(calendar.add_working_days(today, DUE_SOON_WORKING_DAYS))
+    soon = due_soon_until(now)
     cases = (
         Application.objects.filter(state__in=OPEN_STATES)
         .values("department_id", "state")

@@ -15,12 +15,11 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from approvals.models import OPEN_STATES, Application, State
-from approvals.selectors import due_by_q, is_overdue, overdue_q
+from approvals.selectors import due_by_q, due_soon_until, is_overdue, overdue_q
 from approvals.serializers import mask_name
 from approvals.views_workbench import DUE_KINDS, WorkingDaysFrom, deadline_badge
 from hall import calendar
 from hall.models import Department
-from supervision.selectors import DUE_SOON_WORKING_DAYS
 from supervision.views import supervisors_only
 
 PAGE_SIZE = 50
@@ -92,10 +91,8 @@ def cases_for(data: dict, now: datetime):
     if data["due"] == "overdue":
         cases = cases.filter(overdue_q(now))  # the one definition (approvals.selectors)
     elif data["due"]:
-        last = calendar.local_date(now)
-        if data["due"] == "soon":
-            last = calendar.add_working_days(last, DUE_SOON_WORKING_DAYS)
-        cases = cases.filter(due_by_q(now, calendar.end_of_day(last)))
+        until = due_soon_until(now) if data["due"] == "soon" else calendar.end_of_day(calendar.local_date(now))
+        cases = cases.filter(due_by_q(now, until))
     return cases.order_by(F("due_at").asc(nulls_last=True), "id"), "due"
 
 
