@@ -67,18 +67,18 @@ def _link(name: str, **query) -> str:
     return f"{url}?{urlencode(query)}" if query else url
 
 
-def _cards() -> list[dict]:
-    return [
-        {"key": f"{kind}_{level}", "kind": kind, "level": level, "label": CARD_LABELS[(kind, level)]}
-        for kind, level in selectors.WARNING_KEYS
-    ]
+# The cards in the order of the figures, the heatmap's columns and the chart's axis.
+CARDS = [
+    {"key": f"{kind}_{level}", "kind": kind, "level": level, "label": CARD_LABELS[(kind, level)]}
+    for kind, level in selectors.WARNING_KEYS
+]
 
 
 def _figures(summary: dict) -> dict:
     by_kind_level = summary["open_warnings"]["by_kind_level"]
     cards = [
         {**card, "count": by_kind_level[card["key"]], "url": _link("warnings", kind=card["kind"], level=card["level"])}
-        for card in _cards()
+        for card in CARDS
     ]
     return {
         "open_cases": summary["open_cases"]["total"],
@@ -109,7 +109,7 @@ def _departments(summary: dict) -> list[dict]:
             "card_cells": [
                 {"count": row["cards"].get(card["key"], 0), "level": card["level"], "label": card["label"],
                  "url": _link("warnings", department=code, kind=card["kind"], level=card["level"])}
-                for card in _cards()
+                for card in CARDS
             ],
         })  # fmt: skip
     return rows
@@ -119,7 +119,7 @@ def _chart_data(summary: dict, flow: list[dict], slowest: list[dict]) -> dict:
     """What the charts draw (``static/js/supervision.js``); the tables beside them say the same in text."""
     return {
         "states": [{"state": s, "label": State(s).label} for s in OPEN_STATES],
-        "cards": [{k: card[k] for k in ("key", "kind", "level", "label")} for card in _cards()],
+        "cards": CARDS,
         "departments": [
             {
                 "code": d["department"]["code"],
@@ -152,7 +152,7 @@ def dashboard(request):
         "as_of": now,
         "figures": _figures(summary),
         "departments": _departments(summary),
-        "cards": _cards(),
+        "cards": CARDS,
         "flow": [
             {
                 **day,
