@@ -20,6 +20,7 @@ from approvals import notices, selectors, services, workflow
 from approvals import serializers as s
 from approvals.models import Application, IdempotencyKey
 from approvals.scope import case_for
+from approvals.serializers_bundles import PROGRESS_RESPONSE
 from hall.audit import client_ip
 from hall.errors import NotPermitted, OutsideScope
 from hall.roles import Role
@@ -90,7 +91,7 @@ class ApplicationsView(GenericAPIView):
         if len(key) > 100:
             raise serializers.ValidationError({"Idempotency-Key": ["不超过 100 个字符。"]})
         replay = bool(key) and IdempotencyKey.objects.filter(user=request.user, key=key).exists()
-        case = services.file_application(by=request.user, idempotency_key=key, **data)
+        case = services.file_application(by=request.user, idempotency_key=key, ip=_ip(request), **data)
         body = s.CreatedSerializer(case).data
         headers = {"Location": reverse("api-application", args=[case.number])}
         return Response(body, status=status.HTTP_200_OK if replay else status.HTTP_201_CREATED, headers=headers)
@@ -124,22 +125,13 @@ class MaterialUploadView(APIView):
         body = s.MaterialUploadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
+        common = {"case_id": case.pk, "by": request.user, "requirement_id": data["requirement_id"], "ip": _ip(request)}
         if "file" in data:
-            material = services.upload_material(
-                case_id=case.pk,
-                by=request.user,
-                requirement_id=data["requirement_id"],
-                upload=data["file"],
-                ip=_ip(request),
-            )
+            material = services.upload_material(upload=data["file"], **common)
+        elif "licence_number" in data:
+            material = services.use_licence(licence_number=data["licence_number"], consent=data["consent"], **common)
         else:
-            material = services.reuse_material(
-                case_id=case.pk,
-                by=request.user,
-                requirement_id=data["requirement_id"],
-                material_id=data["material_id"],
-                ip=_ip(request),
-            )
+            material = services.reuse_material(material_id=data["material_id"], **common)
         case.refresh_from_db(fields=["state", "correction_round"])
         row = s.material_row(case, material.requirement, material)
         return Response(s.MaterialRowSerializer(row).data, status=status.HTTP_201_CREATED)
@@ -199,15 +191,29 @@ class ProgressView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("number", str, required=True), OpenApiParameter("query_code", str, required=True)],
-        responses={200: s.ProgressSerializer, 404: error(404, "no such number and query code")},
+        responses={200: PROGRESS_RESPONSE, 404: error(404, "no such number and query code")},
     )  # fmt: skip
     def get(self, request):
         case = selectors.case_by_query_code(
             request.query_params.get("number", ""), request.query_params.get("query_code", "")
         )
         if case is None:
-            raise OutsideScope("办件编号或查询码不正确。")
-        return Response(s.ProgressSerializer(case).data)
+            # 一件事: a bundle number with the bundle's query code answers with the bundle's progress
+            from approvals.bundle_api import public_bundle_progress
+            from approvals.bundle_selectors import bundle_by_query_code
+
+            bundle_case = bundle_by_query_code(
+                request.query_params.get("number", ""), request.query_params.get("query_code", "")
+            )
+            if bundle_case is None:
+                raise OutsideScope("办件编号或查询码不正确。")
+            return Response(public_bundle_progress(bundle_case))
+        data = s.ProgressSerializer(case).data
+        if case.bundle_id is not None:  # a sub-case: the progress of its bundle across departments
+            from approvals.bundle_api import bundle_summary
+
+            data["bundle"] = bundle_summary(case.bundle_id)
+        return Response(data)
 
 
 class NoticeView(APIView):

@@ -34,14 +34,47 @@ def _next_number(department_code: str) -> str:
     return f"{key}-{NumberSequence.objects.get(key=key).value:04d}"
 
 
+def handling_department(item, *, by: User, department_code: str = "", address: str = "", channel: str = ""):
+    """Who handles a new case: the item's department, or for an item delegated (下放) to townships the
+    applicant's township (两级大厅) — the one chosen (``department_code``), else the window clerk's own
+    township for a walk-in, else the township named in the applicant's address; otherwise the filer is
+    asked to choose (400 on ``department_code``)."""
+    townships = list(item.delegated_to.order_by("sort_order", "code"))
+    if not townships:
+        return item.department
+    names = "、".join(d.name for d in townships)
+    if department_code:
+        chosen = next((d for d in townships if d.code == department_code), None)
+        if chosen is None:
+            raise ValidationError({"department_code": [f"本事项由以下乡镇（街道）办理：{names}。"]})
+        return chosen
+    if channel == Application.Channel.WINDOW:
+        own = set(by.memberships.filter(role=Role.CLERK).values_list("department_id", flat=True))
+        if here := next((d for d in townships if d.pk in own), None):
+            return here
+    for township in townships:
+        if any(word and word in (address or "") for word in (township.short_name, _place_name(township.name))):
+            return township
+    raise ValidationError({"department_code": [f"本事项已下放至乡镇（街道）办理，请选择办理的乡镇（街道）：{names}。"]})
+
+
+def _place_name(name: str) -> str:
+    """新街镇人民政府（便民服务中心） → 新街镇; 河西街道办事处（…） → 河西街道."""
+    for suffix in ("人民政府", "办事处", "（"):
+        name = name.split(suffix)[0]
+    return name
+
+
 def file_application(
     *, by: User, item_code: str, applicant: dict, form: dict, agent: dict | None = None,
     channel: str = Application.Channel.ONLINE, department_code: str = "", idempotency_key: str = "",
+    commitment: dict | None = None, ip=None,
 ) -> Application:  # fmt: skip
     """Start an application (draft). Agents (art. 29) need the principal's authorisation.
 
     Applicants and agents file online or by express; window clerks file walk-ins (channel window)
     and own those cases (the applicant follows them with the query code on the receipt).
+    ``commitment``: ``{requirement_ids}`` — the 告知承诺书 signed with the filing (approvals.commitments).
     """
     if not by.role_names & {Role.APPLICANT, Role.AGENT, Role.CLERK}:
         raise NotPermitted("只有申请人、代办员或窗口工作人员可以申报。")
@@ -85,9 +118,8 @@ def file_application(
     if errors:
         raise ValidationError(errors)
     item = version.item
-    department = item.department
-    if item.delegated_to.exists():
-        department = item.delegated_to.filter(code=department_code).first() or item.delegated_to.first()
+    department = handling_department(item, by=by, department_code=department_code, address=party["address"],
+                                     channel=channel)  # fmt: skip
     with transaction.atomic():
         case = Application.objects.create(
             number=_next_number(department.code), item=item, item_version=version, department=department,
@@ -106,6 +138,10 @@ def file_application(
                 return IdempotencyKey.objects.get(user=by, key=idempotency_key).application
         Event.objects.create(application=case, action="create", from_state="", to_state=case.state, actor=by,
                              actor_role=filer_role(by, channel))  # fmt: skip
+        if commitment:
+            from approvals.commitments import sign_in_transaction
+
+            sign_in_transaction(case, by, commitment.get("requirement_ids"), ip=ip)
     return case
 
 

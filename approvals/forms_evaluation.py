@@ -8,7 +8,7 @@ for a comment on a bad rating; ``approvals.evaluation.evaluate_service`` decides
 from django import forms
 from django.core.exceptions import ValidationError
 
-from approvals.evaluation import COMMENT_MAX, COMMENT_REQUIRED
+from approvals.evaluation import COMMENT_MAX, COMMENT_REQUIRED, ONLINE_INDICATORS
 from approvals.models import Evaluation
 
 
@@ -28,6 +28,10 @@ class StarRadioSelect(forms.RadioSelect):
 
 
 class EvaluationForm(forms.Form):
+    stage = forms.ChoiceField(
+        choices=[(Evaluation.Stage.ACCEPTANCE, "受理"), (Evaluation.Stage.RESULT, "办结")], initial="deliver",
+        required=False, widget=forms.HiddenInput,
+    )  # fmt: skip
     level = forms.TypedChoiceField(
         label="满意程度",
         choices=Evaluation.Level.choices,
@@ -43,6 +47,12 @@ class EvaluationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": COMMENT_MAX}),
         error_messages={"max_length": f"文字评价不超过 {COMMENT_MAX} 字。"},
     )
+    tags = forms.MultipleChoiceField(
+        label="评价指标（可多选）", required=False, choices=list(ONLINE_INDICATORS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="国家好差评指标：您的评价主要针对哪些方面。",
+        error_messages={"invalid_choice": "请从列出的评价指标中选择。"},
+    )  # fmt: skip
 
     def clean(self):
         data = super().clean()

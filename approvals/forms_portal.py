@@ -107,6 +107,15 @@ class StartForm(forms.Form):
             self.fields["agent_authorisation"] = _text(
                 "授权委托书编号或说明", 200, help_text="请同时在“申请材料”中上传授权委托书（行政许可法第二十九条）。"
             )
+        # 两级大厅: an item delegated (下放) to townships is handled by the applicant's township — chosen
+        # here, or found from the contact address (approvals.filing.handling_department)
+        townships = list(version.item.delegated_to.all()) if version.item else []  # a bundle: no one item
+        if townships:
+            self.fields["township"] = forms.ChoiceField(
+                label="办理的乡镇（街道）", required=False,
+                choices=[("", "按联系地址确定"), *((d.code, d.name) for d in townships)],
+                help_text="本事项已下放至乡镇（街道）便民服务中心办理；不选择时按联系地址所在乡镇（街道）确定。",
+            )  # fmt: skip
         self.item_field_names = []
         for spec in version.fields.all():
             name = f"form_{spec.name}"
@@ -115,7 +124,8 @@ class StartForm(forms.Form):
 
     # --- groups for the template ---------------------------------------------------------------------
     def applicant_fields(self):
-        return [self[f"applicant_{name}"] for name in PARTY_FIELDS]
+        township = [self["township"]] if "township" in self.fields else []
+        return [self[f"applicant_{name}"] for name in PARTY_FIELDS] + township
 
     def agent_fields(self):
         return [self[f"agent_{name}"] for name in AGENT_FIELDS] if self.is_agent else []
@@ -133,6 +143,8 @@ class StartForm(forms.Form):
         }
         if self.is_agent:
             arguments["agent"] = {name: data.get(f"agent_{name}") or "" for name in AGENT_FIELDS}
+        if "township" in self.fields:
+            arguments["department_code"] = data.get("township") or ""
         return arguments
 
     def add_service_errors(self, error: ValidationError) -> None:
@@ -141,6 +153,7 @@ class StartForm(forms.Form):
         messages = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
         for key, texts in messages.items():
             name = key.replace(".", "_", 1) if key.startswith(("applicant.", "agent.", "form.")) else None
+            name = "township" if key == "department_code" else name
             self.add_error(name if name in self.fields else None, texts)
 
 

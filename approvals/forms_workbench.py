@@ -76,6 +76,12 @@ class RecommendForm(ServiceForm):
 
     recommendation = forms.ChoiceField(label="审查建议", choices=RECOMMENDATIONS, widget=forms.RadioSelect)
     opinion = _text("审查意见（写明审查的事实、理由和依据）", rows=4, required_hint=True)
+    dissent_response = _text("对联办部门不同意意见的处理意见（必填，将记入各该部门的联办任务）", rows=3)
+
+    def __init__(self, *args, dissent: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not dissent:  # only a joint case with a disagreeing department's opinion asks for it
+            del self.fields["dissent_response"]
 
 
 class ReturnForm(ServiceForm):
@@ -92,6 +98,18 @@ class DenyForm(ServiceForm):
 
     def service_kwargs(self) -> dict:
         return {"reason": self.cleaned_data["reason"]}
+
+
+class OnTheSpotForm(ServiceForm):
+    """当场办结 (即办件): accept and decide now; a denial states its reason (art. 38)."""
+
+    decision = forms.ChoiceField(label="当场决定", choices=[("approve", "准予"), ("deny", "不予")],
+                                 widget=forms.RadioSelect, initial="approve")  # fmt: skip
+    reason = _text("决定意见（不予时必填，写入决定书）", rows=3)
+    confirm = forms.BooleanField(label="我已当场核验材料原件，确认受理并当场作出决定", required=True)
+
+    def service_kwargs(self) -> dict:
+        return {"decision": self.cleaned_data["decision"], "reason": self.cleaned_data["reason"]}
 
 
 class TerminateForm(DenyForm):
@@ -127,6 +145,15 @@ class ExtendForm(ServiceForm):
 class DeliverForm(ServiceForm):
     method = forms.ChoiceField(label="送达方式", choices=Application.Delivery.choices, widget=forms.RadioSelect)
     tracking_number = forms.CharField(label="快递单号（邮寄送达必填）", required=False, max_length=40)
+    recipient_name = forms.CharField(label="签收人（窗口领取）", required=False, max_length=50)
+    signature = forms.CharField(
+        label="送达回证签名（窗口领取，请签收人在屏幕上签名；也可打印回证手签后上传扫描件）", required=False,
+        widget=forms.HiddenInput(attrs={"data-signature-pad": ""}),
+    )  # fmt: skip
+
+
+class DispatchForm(ServiceForm):
+    carrier = forms.ChoiceField(label="快递渠道", choices=[("simulator", "模拟快递（政务专递）")], initial="simulator")
 
 
 class CorrectionForm(ServiceForm):

@@ -157,6 +157,11 @@ class Application(ConcurrentTransitionMixin, models.Model):
     # The deadline running in the current state (accept_due / decision_due / delivery_due), NULL when
     # none runs: the workbench queue orders by it through an index (approvals.clock.set_due_at).
     due_at = models.DateTimeField("当前期限", null=True, blank=True)
+    # 一件事: the bundle case this sub-case belongs to (approvals.bundle_models), NULL for a single case.
+    bundle = models.ForeignKey(
+        "approvals.BundleCase", verbose_name="一件事", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="sub_cases",
+    )  # fmt: skip
 
     class Meta:
         verbose_name = "办件"
@@ -213,6 +218,10 @@ class Application(ConcurrentTransitionMixin, models.Model):
     def reject_intake(self):
         pass
 
+    @transition(field=state, **_fsm("decide_on_the_spot"))
+    def decide_on_the_spot(self):
+        """即办件: accepted and decided in one sitting (the service writes both Events)."""
+
     @transition(field=state, **_fsm("start_review"))
     def start_review(self):
         pass
@@ -249,6 +258,10 @@ class Application(ConcurrentTransitionMixin, models.Model):
     def deliver(self):
         pass
 
+    @transition(field=state, **_fsm("dispatch"))
+    def dispatch(self):
+        """交寄: the result leaves with a courier; ``deliver`` follows on the courier's report (art. 44)."""
+
     @transition(field=state, **_fsm("withdraw"))
     def withdraw(self):
         pass
@@ -256,6 +269,14 @@ class Application(ConcurrentTransitionMixin, models.Model):
     @transition(field=state, **_fsm("terminate"))
     def terminate(self):
         pass
+
+    @transition(field=state, **_fsm("instant_approve"))
+    def instant_approve(self):
+        """秒批: the version's published rule holds (approvals.instant)."""
+
+    @transition(field=state, **_fsm("revoke"), conditions=[lambda case: case.decision == "approved"])
+    def revoke(self):
+        """撤销 (行政许可法 art. 69): only an approval can be revoked."""
 
     @property
     def decision_terms(self):
@@ -270,6 +291,16 @@ class Application(ConcurrentTransitionMixin, models.Model):
             return ""
         terms = self.decision_terms
         return terms.approve_label if self.decision == self.Decision.APPROVED else terms.deny_label
+
+    def rating_for(self, stage: str):
+        """The rating of one stage (好差评 "一事一评"), or None; reads ``evaluations`` prefetched by the
+        selectors when they were (``selectors.case_detail``)."""
+        return next((e for e in self.evaluations.all() if e.stage == stage), None)
+
+    @property
+    def evaluation(self):
+        """The rating of the result (办结), the one the portal asked for before stages existed."""
+        return self.rating_for("deliver")
 
 
 class NumberSequence(models.Model):
@@ -366,6 +397,13 @@ class Material(models.Model):
     revision = models.PositiveSmallIntegerField(default=1)
     superseded = models.BooleanField(default=False)
     reused_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # 一件事: a shared material uploaded once on the bundle; this row refers to its stored file.
+    bundle_material = models.ForeignKey(
+        "approvals.BundleMaterial", null=True, blank=True, on_delete=models.PROTECT, related_name="uses"
+    )
+    # 免证办: an e-licence of the holder stands for the material instead of an upload (issue 18).
+    licence = models.ForeignKey("approvals.Licence", verbose_name="电子证照", null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="uses")  # fmt: skip
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
 
@@ -438,8 +476,13 @@ class Notice(models.Model):
 
 
 class Evaluation(models.Model):
-    """好差评 (国办发〔2019〕51号): one rating per delivered case by its applicant ("一事一评"), five levels
-    (GB/T 39046 表9: 满意度 + 代码), a comment required for 不满意 / 非常不满意 so it can be followed up."""
+    """好差评 (国办发〔2019〕51号): a rating of a service on five levels (GB/T 39046 表9: 满意度 + 代码).
+
+    Online "一事一评": one rating per case and stage (受理, 办结) by its applicant, after that stage. At the
+    window "一次一评": one rating per visit (the pad at the window, or an SMS link), with the window, the day
+    and, when known, the case and the queue ticket. A comment is required for 不满意 / 非常不满意, which
+    open a follow-up (``approvals.rating_models.FollowUp``). The national indicators (``tags``) depend on
+    the channel (online: 办事效率、指南精确度、便捷度、平台操作性; window: 服务效率、服务水平、服务态度)."""
 
     class Level(models.IntegerChoices):
         VERY_SATISFIED = 5, "非常满意"
@@ -449,29 +492,313 @@ class Evaluation(models.Model):
         VERY_DISSATISFIED = 1, "非常不满意"
 
     class Channel(models.TextChoices):
+        """评价渠道 (GB/T 39046 表9)."""
+
         PC = "pc", "PC端"
         MOBILE = "mobile", "移动服务端"
         QR = "qr", "二维码"
         HALL_TABLET = "tablet", "政务大厅平板电脑"
         OTHER = "other", "其他终端"
+        PHONE = "phone", "电话"
+        SMS = "sms", "短信"
 
-    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="evaluation")
-    rater = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    class Stage(models.TextChoices):
+        """What is rated: a stage of a case (一事一评) or a window visit (一次一评)."""
+
+        ACCEPTANCE = "accept", "受理"
+        RESULT = "deliver", "办结"
+        VISIT = "visit", "窗口办事"
+
+    application = models.ForeignKey(
+        Application, verbose_name="办件", null=True, blank=True, on_delete=models.PROTECT, related_name="evaluations"
+    )
+    stage = models.CharField("评价环节", max_length=10, choices=Stage.choices, default=Stage.RESULT)
+    # Denormalised for the statistics (per department and item) and the export, set on creation.
+    department = models.ForeignKey(Department, verbose_name="被评价部门", on_delete=models.PROTECT, related_name="+")
+    item = models.ForeignKey(
+        Item, verbose_name="事项", null=True, blank=True, on_delete=models.PROTECT, related_name="evaluations"
+    )
+    window = models.ForeignKey(
+        "hall.Window", verbose_name="窗口", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    visit_on = models.DateField("办事日期", null=True, blank=True)
+    # The front-desk queue's ticket of the visit (一次一评: one rating per ticket) and its number as shown.
+    ticket = models.ForeignKey(
+        "hall.Ticket", verbose_name="排队号", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ticket_number = models.CharField("排队号码", max_length=20, blank=True)
+    # The one-use key of the pad screen or SMS link a visit rating came from (一次一评: one rating each).
+    visit_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    rater = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     level = models.PositiveSmallIntegerField("满意度", choices=Level.choices)
     comment = models.TextField("文字评价", blank=True)
+    tags = models.JSONField("评价指标", default=list, blank=True)
     channel = models.CharField("评价渠道", max_length=10, choices=Channel.choices, default=Channel.PC)
     created_at = models.DateTimeField("评价时间", default=timezone.now, db_index=True)
+    edited_at = models.DateTimeField("修改时间", null=True, blank=True)
+    # An upheld appeal (申诉复核) or an approved invalidation excludes the rating from every score.
+    excluded = models.BooleanField("不计入统计", default=False)
+    excluded_reason = models.TextField("排除理由", blank=True)
 
     class Meta:
         verbose_name = "服务评价"
         verbose_name_plural = "服务评价"
+        ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(level__gte=1, level__lte=5), name="evaluation_level_1_5"),
+            models.UniqueConstraint(
+                # 一事一评 per stage; window visits (一次一评) about a case are one per visit (visit_key)
+                fields=["application", "stage"],
+                condition=models.Q(application__isnull=False) & ~models.Q(stage="visit"),
+                name="one_evaluation_per_case_stage",
+            ),
+            models.UniqueConstraint(
+                fields=["ticket"], condition=models.Q(ticket__isnull=False), name="one_evaluation_per_ticket"
+            ),
+        ]  # fmt: skip
+        indexes = [
+            models.Index(fields=["department", "created_at"], name="evaluation_department"),
+            models.Index(fields=["item", "created_at"], name="evaluation_item"),
         ]
 
     def __str__(self):
-        return f"{self.application_id} {self.get_level_display()}"
+        return f"{self.application_id or self.window_id} {self.get_level_display()}"
+
+    def save(self, *args, **kwargs):
+        """A case's rating is the case department's and item's unless given (code that predates them)."""
+        if self.application_id and (self.department_id is None or self.item_id is None):
+            case = Application.objects.only("department_id", "item_id").get(pk=self.application_id)
+            self.department_id = self.department_id or case.department_id
+            self.item_id = self.item_id or case.item_id
+        super().save(*args, **kwargs)
 
     @property
     def is_bad(self) -> bool:
         return self.level <= self.Level.DISSATISFIED
+
+
+# --- 告知承诺制 (国办发〔2020〕42号): commitments, post-verification, credit restriction -------------------
+
+
+class Commitment(models.Model):
+    """告知承诺书: the applicant's signed written commitment, replacing the listed materials of a
+    tell-and-commit item version. The text is the version's, as signed (with its SHA-256); the signed
+    document is a ``Notice`` of kind ``commitment`` (one per signing, ``seq``)."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="commitments")
+    seq = models.PositiveSmallIntegerField(default=1)
+    requirements = models.ManyToManyField(MaterialRequirement, related_name="+", verbose_name="承诺替代的材料")
+    text = models.TextField("承诺内容")
+    text_sha256 = models.CharField(max_length=64)
+    signer_name = models.CharField("承诺人", max_length=100)
+    signer_id_number = models.CharField("承诺人证件号码", max_length=18)
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField("签署时间", default=timezone.now)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "告知承诺书"
+        verbose_name_plural = "告知承诺书"
+        constraints = [models.UniqueConstraint(fields=["application", "seq"], name="one_commitment_per_signing")]
+
+    def __str__(self):
+        return f"{self.application_id} 承诺书 {self.seq}"
+
+
+class Verification(models.Model):
+    """事后核查: after a decision on commitments, the department verifies them by ``due_at``
+    (``ItemVersion.verification_days`` working days after the decision); an open one past its due is a
+    supervision warning (kind ``verification``). Found false, the approval is revoked."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "待核查"
+        TRUE = "true", "承诺属实"
+        FALSE = "false", "承诺不实"
+
+    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="verification")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField("核查期限")
+    outcome = models.CharField("核查结论", max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
+    finding = models.TextField("核查情况", blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    verified_at = models.DateTimeField("核查时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "承诺核查"
+        verbose_name_plural = "承诺核查"
+        indexes = [
+            models.Index(fields=["department", "due_at"], name="verification_open",
+                         condition=models.Q(outcome="pending")),
+            # the scan: pending verifications past their due
+            models.Index(fields=["due_at"], name="verification_due", condition=models.Q(outcome="pending")),
+        ]  # fmt: skip
+
+    def __str__(self):
+        return f"{self.application_id} {self.get_outcome_display()}"
+
+
+class CommitmentRestriction(models.Model):
+    """信用约束: an applicant whose commitment was found false may not use tell-and-commit for that item
+    until ``until`` (``settings.TELL_AND_COMMIT_RESTRICTION_DAYS`` after the revocation); checked when a
+    commitment is signed and when the case is submitted."""
+
+    applicant_id_number = models.CharField("证件号码", max_length=18)
+    applicant_name = models.CharField("申请人", max_length=100)
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField("原因")
+    until = models.DateField("限制至")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "告知承诺信用约束"
+        verbose_name_plural = "告知承诺信用约束"
+        indexes = [models.Index(fields=["applicant_id_number", "item", "until"], name="restriction_lookup")]
+
+    def __str__(self):
+        return f"{self.applicant_name} {self.item_id} 至 {self.until}"
+
+
+# --- 秒批: sampled instant approvals ----------------------------------------------------------------
+
+
+class InstantAudit(models.Model):
+    """抽查: an instant approval drawn (at ``settings.INSTANT_APPROVAL_SAMPLE_RATE``) for a supervisor
+    to check against its rule and evidence."""
+
+    class Verdict(models.TextChoices):
+        PENDING = "pending", "待抽查"
+        CORRECT = "correct", "规则适用正确"
+        WRONG = "wrong", "规则适用有误"
+
+    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="instant_audit")
+    rule_version = models.CharField("规则版本", max_length=80)
+    sampled_at = models.DateTimeField("抽取时间", default=timezone.now)
+    verdict = models.CharField("抽查结论", max_length=10, choices=Verdict.choices, default=Verdict.PENDING)
+    note = models.TextField("抽查意见", blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField("抽查时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "秒批抽查"
+        verbose_name_plural = "秒批抽查"
+        ordering = ["-sampled_at", "-id"]
+        indexes = [models.Index(fields=["verdict", "-sampled_at"], name="instant_audit_queue")]
+
+    def __str__(self):
+        return f"{self.application_id} {self.get_verdict_display()}"
+
+
+# --- 审批与监管信息双向推送: decisions to the regulating department, findings back ----------------------
+
+
+class RegulatorEndpoint(models.Model):
+    """A regulating department's webhook: each decision pushed to it is POSTed there as JSON signed with
+    ``X-Signature: <hex HMAC-SHA256 of the raw body>`` keyed by ``secret``; retried through the outbox."""
+
+    department = models.OneToOneField(Department, on_delete=models.PROTECT, related_name="push_endpoint",
+                                      verbose_name="监管部门")  # fmt: skip
+    url = models.URLField("接收地址", max_length=300)
+    secret = models.CharField("签名密钥", max_length=200)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "监管推送接口"
+        verbose_name_plural = "监管推送接口"
+
+    def __str__(self):
+        return f"{self.department} → {self.url}"
+
+
+class DecisionPush(models.Model):
+    """A decision (or its revocation) pushed to the regulating department named on the item version: a
+    row of its inbox, and — when it has an endpoint — a webhook delivery with its log."""
+
+    class Webhook(models.TextChoices):
+        NONE = "none", "未配置接口"
+        PENDING = "pending", "待推送"
+        DELIVERED = "delivered", "已推送"
+        FAILED = "failed", "推送失败"
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="pushes")
+    regulator = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+", verbose_name="监管部门")
+    event = models.OneToOneField(Event, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField("推送事由", max_length=30)
+    payload = models.JSONField("推送内容")
+    created_at = models.DateTimeField("推送时间", default=timezone.now)
+    read_at = models.DateTimeField("阅知时间", null=True, blank=True)
+    read_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+")  # fmt: skip
+    webhook = models.CharField("接口推送", max_length=10, choices=Webhook.choices, default=Webhook.NONE)
+    attempts = models.PositiveSmallIntegerField("推送次数", default=0)
+    delivered_at = models.DateTimeField("推送成功时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "监管推送"
+        verbose_name_plural = "监管推送"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["regulator", "-created_at", "-id"], name="push_inbox")]
+
+    def __str__(self):
+        return f"{self.application_id} → {self.regulator_id} {self.action}"
+
+
+class PushDelivery(models.Model):
+    """投递日志: one attempt to POST a push to the regulator's endpoint, whatever came of it."""
+
+    push = models.ForeignKey(DecisionPush, on_delete=models.PROTECT, related_name="deliveries")
+    attempt = models.PositiveSmallIntegerField("第几次")
+    at = models.DateTimeField("时间", default=timezone.now)
+    url = models.CharField("地址", max_length=300)
+    status_code = models.PositiveSmallIntegerField("HTTP 状态", null=True, blank=True)
+    error = models.CharField("错误", max_length=500, blank=True)
+    duration_ms = models.PositiveIntegerField("耗时（毫秒）", default=0)
+    ok = models.BooleanField("成功", default=False)
+
+    class Meta:
+        verbose_name = "推送投递日志"
+        verbose_name_plural = "推送投递日志"
+        ordering = ["push", "attempt"]
+
+    def __str__(self):
+        return f"{self.push_id} #{self.attempt} {'ok' if self.ok else self.status_code or self.error}"
+
+
+class RegulatorFinding(models.Model):
+    """监管反馈: the regulating department's finding on a decided case (e.g. "the licensed premises do not
+    comply"), pushed back to the deciding department and to supervision."""
+
+    push = models.ForeignKey(DecisionPush, on_delete=models.PROTECT, related_name="findings")
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="regulator_findings")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+", verbose_name="监管部门")
+    text = models.TextField("监管发现")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField("反馈时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "监管反馈"
+        verbose_name_plural = "监管反馈"
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.application_id} {self.text[:20]}"
+
+
+from approvals.bundle_models import BundleCase, BundleMaterial  # noqa: E402, F401  (一件事)
+
+# Joint cases (联合审批) keep their models in their own module; imported here so Django registers them.
+from approvals.joint_models import JointMeeting, JointTask, Opinion, OpinionAttachment  # noqa: E402, F401
+
+# 分级决定: the chief representative's delegation and the 上报件 referral (approvals.authority reads them).
+from approvals.models_authority import Delegation, Referral  # noqa: E402, F401
+
+# E-licences and delivery (issue 18) live in their own module; imported here so Django registers them.
+from approvals.models_licences import DeliveryProof, Licence, LicenceEvent, Shipment, ShipmentEvent  # noqa: E402, F401
+from approvals.rating_models import FollowUp, RatingAppeal  # noqa: E402, F401  (差评整改, 申诉复核)

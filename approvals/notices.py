@@ -42,10 +42,14 @@ TITLES = {
     "payment": "缴款通知书",
     "receipt": "收费票据",
     "refund": "退款凭证",
+    "joint_minutes": "集中会审纪要",
+    "commitment": "告知承诺书",
+    "revocation": "撤销行政决定书",
 }
 SERIAL_WORDS = {"acceptance": "受", "rejection": "不受", "correction": "补", "special_procedure": "特",
                 "extension": "延", "decision": "决", "delivery_receipt": "送", "payment": "缴",
-                "receipt": "票", "refund": "退"}  # fmt: skip
+                "receipt": "票", "refund": "退", "joint_minutes": "会", "commitment": "诺",
+                "revocation": "撤"}  # fmt: skip
 
 
 def occurrence(case: Application, kind: str) -> int | None:
@@ -65,6 +69,17 @@ def occurrence(case: Application, kind: str) -> int | None:
         return 1 if case.decided_at else None
     if kind == "delivery_receipt":
         return 1 if case.delivered_at else None
+    if kind == "joint_minutes":  # 集中会审纪要 of a joint case: one per recorded meeting (no query otherwise)
+        if not case.item_version.joint:
+            return None
+        return case.joint_meetings.filter(recorded_at__isnull=False).count() or None
+    if kind == "commitment":  # one signed 告知承诺书 per signing; only tell-and-commit versions have them
+        if not case.item_version.tell_and_commit:
+            return None
+        signed = getattr(case, "signed_commitments", None)  # read by selectors.case_detail
+        return (len(signed) if signed is not None else case.commitments.count()) or None
+    if kind == "revocation":
+        return 1 if case.state == "revoked" else None
     if kind in ("payment", "receipt", "refund"):
         assessment = _assessment(case)
         if assessment is None:
@@ -137,9 +152,20 @@ def _context(notice: Notice, verify_url: str) -> dict:
     if kind == "special_procedure":
         context["suspension"] = case.suspensions.order_by("started_at", "id")[seq - 1]
     if kind in ("rejection", "decision"):
-        context["event"] = case.events.filter(action__in=["reject_intake", "approve", "deny"]).last()
+        context["event"] = case.events.filter(
+            action__in=["reject_intake", "approve", "deny", "instant_approve", "decide_on_the_spot"]
+        ).last()
+    if kind == "commitment":
+        context["commitment"] = case.commitments.prefetch_related("requirements").get(seq=seq)
+    if kind == "revocation":
+        context["event"] = case.events.filter(action="revoke").last()
     if kind in ("payment", "receipt", "refund"):
         context.update(_fee_context(case, kind, seq))
+    if kind == "joint_minutes":
+        context["meeting"] = case.joint_meetings.prefetch_related("participants__memberships__department").get(
+            minutes_seq=seq
+        )
+        context["tasks"] = case.joint_tasks.select_related("department").order_by("department__code")
     return context
 
 

@@ -3,7 +3,7 @@
 from django.urls import reverse
 from django.utils import timezone
 
-from approvals.models import Application, Event
+from approvals.models import Application, Event, Licence
 from hall.models import User
 from hall.notify import notify
 from hall.roles import Role
@@ -30,6 +30,14 @@ def _approvers(case: Application) -> list[User]:
     return list(
         User.objects.filter(memberships__department_id=case.department_id, memberships__role=Role.APPROVER).distinct()
     )
+
+
+def _licence_line(case: Application) -> str:
+    """电子送达: the licence and the decision document wait in the portal (issue 18)."""
+    licence = Licence.objects.filter(application=case).only("number", "name").first()
+    if licence is None:
+        return ""
+    return f"\n电子证照《{licence.name}》（{licence.number}）已放入“我的证照”，决定书可在办件页下载。"
 
 
 def messages_for(case: Application, event: Event) -> list[tuple]:
@@ -64,9 +72,18 @@ def messages_for(case: Application, event: Event) -> list[tuple]:
                      f"请按选择的方式领取结果，送达期限 {_when(case.delivery_due)}。")],
         "deny": [(owner, "decided", f"{case.decision_label}：{item}",
                   f"理由：{event.reason}\n{data.get('remedy', '')}")],
+        "decide_on_the_spot": [(owner, "decided", f"当场办结（{case.decision_label}）：{item}",
+                                f"办件编号 {number}。" + (f"理由：{event.reason}\n{data.get('remedy', '')}"
+                                                          if data.get("remedy") else "请按选择的方式领取结果。"))],
         "deliver": [(owner, "delivered", f"结果已送达：{item}",
-                     f"送达方式：{case.get_delivery_method_display()} {case.tracking_number}".strip())],
+                     f"送达方式：{case.get_delivery_method_display()} {case.tracking_number}".strip()
+                     + (_licence_line(case) if event.action == "deliver" else ""))],
         "terminate": [(owner, "terminated", f"终止办理：{item}", f"理由：{event.reason}")],
+        "instant_approve": [(owner, "decided", f"{case.decision_label}（秒批）：{item}",
+                             "申请符合秒批规则，已即时作出决定。"
+                             f"请按选择的方式领取结果，送达期限 {_when(case.delivery_due)}。")],
+        "revoke": [(owner, "revoked", f"准予决定已撤销：{item}",
+                    f"理由：{event.reason}\n依据：{data.get('basis', '')}\n请查看撤销决定书。")],
         "withdraw": [(case.handler, "withdrawn", f"申请人已撤回：{number}", item)],
     }  # fmt: skip
     return table.get(event.action, [])

@@ -3,6 +3,7 @@ acts issue notices)."""
 
 from django.dispatch import receiver
 
+from approvals.signals import case_transitioned
 from fees import signals as fees_signals
 from hall import audit
 from hall.signals import calendar_changed
@@ -10,10 +11,12 @@ from hall.signals import calendar_changed
 
 @receiver(calendar_changed)
 def recompute_after_calendar_change(sender, years, by=None, **kwargs):
+    from approvals.joint import recompute_task_clocks
     from approvals.services import recompute_open_deadlines
 
     moved = recompute_open_deadlines(years=years)
-    audit.record("approvals.recompute_deadlines", f"years {sorted(years)}", actor=by, cases=moved)
+    tasks = recompute_task_clocks()  # 联合审批: the departments' open tasks follow their cases
+    audit.record("approvals.recompute_deadlines", f"years {sorted(years)}", actor=by, cases=moved, joint_tasks=tasks)
 
 
 @receiver(fees_signals.assessed)
@@ -38,3 +41,15 @@ def issue_refund_receipt(sender, application, at, **kwargs):
     from approvals import notices
 
     notices.issue(application, "refund", at=at)
+
+
+@receiver(case_transitioned)
+def follow_bundle(sender, case_id, **kwargs):
+    """一件事: the bundle is done once its last sub-case is decided (approvals.bundles)."""
+    from approvals.bundles import note_sub_case_moved
+
+    note_sub_case_moved(case_id)
+
+
+# The front desk's receiver (a window act links the case to the visit's ticket) connects on import.
+from approvals import frontdesk as _frontdesk  # noqa: E402, F401

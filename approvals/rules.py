@@ -15,10 +15,13 @@ MAX_JOINT_EXTENSION = 15  # arts. 26, 42: joint (unified) handling
 
 
 def materials_complete(case) -> bool:
-    """Every required material of the filed version has a current upload (art. 32: 材料齐全)."""
+    """Every required material of the filed version has a current upload (art. 32: 材料齐全), or a signed
+    告知承诺书 replaces it (国办发〔2020〕42号: decided on the commitment, verified afterwards)."""
+    from approvals.commitments import committed_requirement_ids
+
     required = case.item_version.materials.filter(required=True).values_list("pk", flat=True)
     present = case.materials.filter(superseded=False).values_list("requirement_id", flat=True)
-    return set(required) <= set(present)
+    return set(required) <= set(present) | committed_requirement_ids(case)
 
 
 def deemed_accepted(case, now=None) -> bool:
@@ -40,6 +43,23 @@ def correction_refused(case) -> str:
         return "本轮已发出过补正通知，不能执行再次告知：补正内容应一次性全部告知（行政许可法第三十二条）。"
     if case.state == State.SUBMITTED and case.correction_notice_due and timezone.now() > case.correction_notice_due:
         return "已超过五个工作日的补正告知期限，依法视为受理（行政许可法第三十二条）。"
+    return ""
+
+
+def is_instant(case) -> bool:
+    """即办件 (GB/T 39046 A.6): the filed version's handling kind is instant with a committed limit of 0."""
+    return case.item_version.decided_at_window
+
+
+def on_the_spot_refused(case) -> str:
+    """当场办结 (art. 34 para. 2): only for a 即办件, only with every required material present — the
+    applicant is at the window; a case deemed accepted (art. 32) is past "on the spot" by definition."""
+    if case.state != State.SUBMITTED:
+        return ""  # the workflow answers: not from this state
+    if not is_instant(case):
+        return "本事项不是即办件（承诺时限不为 0），不能当场办结；请按受理、审查、决定的程序办理。"
+    if not materials_complete(case):
+        return "必要材料尚未齐全，不能当场办结；请一次性告知需要补正的材料（行政许可法第三十二条）。"
     return ""
 
 

@@ -2,8 +2,8 @@
 
 from django.db.models import Q, QuerySet
 
-from approvals.models import Application, ApplicationUserObjectPermission
-from approvals.workflow import Step
+from approvals.models import Application, ApplicationUserObjectPermission, BundleCase, Referral
+from approvals.workflow import ROLE_NAMES, Step  # ROLE_NAMES: also the system's steps (秒批)
 from catalog.models import ItemVersion
 from hall.errors import NotPermitted, OutsideScope
 from hall.models import StaffMembership, User
@@ -35,6 +35,11 @@ def visible_cases(user: User) -> QuerySet[Application]:
         granted = ApplicationUserObjectPermission.objects.filter(user=user).values("content_object_id")
         scope |= Q(department_id__in=departments) | Q(item_version_id__in=joint_versions.values("itemversion_id"))
         scope |= Q(pk__in=granted)
+        # 一件事: the lead department's clerks see the sub-cases of the bundles they accept (一窗受理).
+        led = BundleCase.objects.filter(lead_department_id__in=department_ids(user, roles=(Role.CLERK,)))
+        scope |= Q(bundle_id__in=led.values("pk"))
+        # 上报件: the upper-level authority that decides it (approvals.authority)
+        scope |= Q(pk__in=Referral.objects.filter(to_department_id__in=departments).values("application_id"))
     return cases.filter(scope)
 
 
@@ -61,10 +66,13 @@ def is_staff_of(user: User, case: Application, role: str) -> bool:
         return True
     if ApplicationUserObjectPermission.objects.filter(user=user, content_object=case).exists():
         return True
-    return (
-        role == Role.REVIEWER
-        and case.item_version.joint_departments.filter(memberships__user=user, memberships__role=role).exists()
-    )
+    if role == Role.CLERK and case.bundle_id is not None:  # 一件事: the lead window takes in and hands out
+        lead = BundleCase.objects.filter(pk=case.bundle_id).values("lead_department_id")  # (一窗受理、一窗出件)
+        if StaffMembership.objects.filter(user=user, role=role, department_id__in=lead).exists():
+            return True
+    # A joint case's participating departments see it and act on their own task (approvals.joint), not
+    # on the case: its transitions are the lead department's.
+    return False
 
 
 def filer_role(user: User, channel: str) -> str:
@@ -75,13 +83,18 @@ def filer_role(user: User, channel: str) -> str:
 
 
 def ensure_may(user: User, case: Application, step: Step) -> str:
-    """The role in which ``user`` performs ``step`` on ``case`` (``approvals.workflow``: the filer, or a
-    staff role of the case's department); NotPermitted (403) if the user sees the case but may not act."""
+    """The role in which ``user`` performs ``step`` on ``case`` (``approvals.workflow``: the filer, a
+    staff role of the case's department, or for a decision whoever holds the item's decision authority);
+    NotPermitted (403) if the user sees the case but may not act."""
     if step.by_filer:
         if case.owner_id == user.pk or case.filed_by_id == user.pk:
             return filer_role(user, case.channel)
         raise NotPermitted("只有申请人本人（或其代理人）可以执行此操作。")
+    if step.decides:  # 分级决定: the item version's decision authority says who
+        from approvals.authority import decider_role
+
+        return decider_role(user, case, step.roles)
     for role in step.roles:
         if is_staff_of(user, case, role):
             return role
-    raise NotPermitted(f"此操作须由本部门{'或'.join(Role(r).label for r in step.roles)}办理。")
+    raise NotPermitted(f"此操作须由本部门{'或'.join(ROLE_NAMES.get(r, r) for r in step.roles)}办理。")

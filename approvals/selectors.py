@@ -11,7 +11,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from approvals import clock, workflow
-from approvals.models import Application, CorrectionNotice, Event, Material, State, Suspension
+from approvals.models import Application, Commitment, CorrectionNotice, Evaluation, Event, Material, State, Suspension
 from approvals.scope import case_for, visible_cases
 from catalog.models import MaterialRequirement
 from hall import calendar, paging
@@ -118,10 +118,16 @@ def newest_first_page(cases: QuerySet, *, size: int, after: str = "", before: st
 def case_detail(user: User, number: str) -> Application:
     """One case with everything the case shape shows, in a constant number of queries (404 outside scope)."""
     cases = scoped_cases(user).select_related(
-        "item", "item_version", "department", "handler", "evaluation", "fee_assessment", "reviewed_by", "decided_by"
+        "item", "item_version", "department", "handler", "fee_assessment", "reviewed_by", "decided_by",
+        "bundle__bundle",
+        "licence",
+        "verification",
     ).prefetch_related(
+        # 好差评 per stage, with the follow-up the rater sees (Application.rating_for)
+        Prefetch("evaluations", queryset=Evaluation.objects.select_related("follow_up").order_by("id")),
         Prefetch("item_version__materials", queryset=MaterialRequirement.objects.order_by("position", "id")),
-        Prefetch("materials", queryset=Material.objects.filter(superseded=False), to_attr="current_materials"),
+        Prefetch("materials", queryset=Material.objects.filter(superseded=False).select_related("licence"),
+                 to_attr="current_materials"),
         Prefetch("events", queryset=Event.objects.order_by("at", "id")),
         Prefetch(
             "correction_notices",
@@ -129,7 +135,14 @@ def case_detail(user: User, number: str) -> Application:
         ),
         Prefetch("suspensions", queryset=Suspension.objects.order_by("started_at", "id")),
     )  # fmt: skip
-    return case_for(user, number, queryset=cases)
+    case = case_for(user, number, queryset=cases)
+    # 告知承诺书 exist only on tell-and-commit versions: other cases pay no query for them
+    case.signed_commitments = (
+        list(Commitment.objects.filter(application=case).order_by("seq").prefetch_related("requirements"))
+        if case.item_version.tell_and_commit else []
+    )  # fmt: skip
+    case._committed_ids = {r.pk for c in case.signed_commitments for r in c.requirements.all()}
+    return case
 
 
 def material_status(case: Application, requirement: MaterialRequirement, current: Material | None) -> str:
@@ -144,7 +157,13 @@ def material_status(case: Application, requirement: MaterialRequirement, current
         if requirement.pk in asked and (current is None or current.uploaded_at < notice.issued_at):
             return "correction_requested"
     if current is None:
+        from approvals.commitments import committed_requirement_ids
+
+        if requirement.pk in committed_requirement_ids(case):
+            return "committed"
         return "missing" if requirement.required else "not_provided"
+    if current.licence_id:
+        return "licence"  # 免证办: an e-licence stands for it
     if current.reused_from_id:
         return "reused"
     return "replaced" if current.revision > 1 else "uploaded"
@@ -191,6 +210,7 @@ WAITING = {
     State.REJECTED: "不予受理，可查看不予受理通知书",
     State.WITHDRAWN: "已撤回",
     State.TERMINATED: "已终止办理",
+    State.REVOKED: "准予决定已被撤销，可查看撤销决定书",
 }
 # The applicant may choose how to receive the result until it is delivered (approvals.delivery); the
 # portal asks for it once the case is accepted, when nothing more urgent is asked.
@@ -234,15 +254,16 @@ def applicant_next_action(case: Application, *, fees: dict, missing: int = 0, ou
         return NextAction("submit", "材料已齐全，请提交申请", "提交申请",
                           "提交即为材料接收：窗口须在 5 个工作日内受理或一次性告知补正。")  # fmt: skip
     owed = fees["due_fen"] - fees["paid_fen"]
-    if owed > 0 and state not in (State.WITHDRAWN, State.REJECTED, State.TERMINATED):
+    if owed > 0 and state not in (State.WITHDRAWN, State.REJECTED, State.TERMINATED, State.REVOKED):
         detail = f"缴款码 {fees['payment_code']}。" if fees.get("payment_code") else ""
         return NextAction("pay", f"缴纳费用 {_yuan(owed)} 元", "缴费",
                           detail + "缴清后才能送达办理结果。", "warn")  # fmt: skip
     if state in DELIVERY_ASKED_STATES and not case.delivery_choice:
         return NextAction("choose_delivery", "选择办理结果的领取方式", "选择领取方式",
                           "窗口领取、邮寄送达或电子送达，送达前可以更改。")  # fmt: skip
-    if state == State.DELIVERED and getattr(case, "evaluation", None) is None:
+    if state == State.DELIVERED and case.evaluation is None:
         return NextAction("rate", "评价本次服务（好差评）", "去评价", "一事一评，您的评价用于改进政务服务。", "ok")
     level = {State.DELIVERED: "ok", State.DECIDED: "ok", State.REJECTED: "danger", State.TERMINATED: "danger",
+             State.REVOKED: "danger",
              State.WITHDRAWN: "plain"}.get(state, "info")  # fmt: skip
     return NextAction("wait", WAITING.get(state, ""), level=level)

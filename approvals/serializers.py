@@ -6,7 +6,8 @@ live in ``approvals.services`` and answer 400 with ``fields`` from there.
 Material ``status`` (one row per requirement of the filed item version):
 ``missing`` required and nothing uploaded · ``not_provided`` optional and nothing uploaded ·
 ``uploaded`` first upload · ``replaced`` a later revision replaced an earlier upload ·
-``reused`` 复用 from an earlier case of the same account · ``correction_requested`` the open
+``reused`` 复用 from an earlier case of the same account · ``committed`` replaced by a signed
+告知承诺书 (国办发〔2020〕42号) · ``correction_requested`` the open
 correction notice (补正材料通知书) asks for it and no new file has come since the notice.
 
 Personal data is masked in every shape (张*, 110105********002X, 138****0001).
@@ -21,6 +22,8 @@ from approvals.materials import clean_name
 from approvals.models import Application, Procedure, State
 from approvals.rules import MAX_JOINT_EXTENSION
 from approvals.serializers_evaluation import EvaluationSerializer
+from approvals.serializers_joint import TaskSerializer
+from approvals.serializers_reform import CommitmentBodySerializer, CommitmentSerializer, VerificationSerializer
 from fees.services import summary as fee_summary
 from hall.serializers import DepartmentRefSerializer
 
@@ -89,6 +92,10 @@ class MaterialRowSerializer(serializers.Serializer):
     content_type = serializers.CharField(allow_null=True)
     uploaded_at = serializers.DateTimeField(allow_null=True)
     reused_from = serializers.IntegerField(allow_null=True)
+    source = serializers.CharField(help_text="applicant, government (a certificate a government body issues), …")
+    accepts_licence = serializers.BooleanField(help_text="an e-licence may stand for it (免证办)")
+    licence_type = serializers.CharField(allow_null=True, help_text="the e-licence type it accepts (null: any)")
+    licence_number = serializers.CharField(allow_null=True, help_text="the e-licence standing for it, if any")
 
 
 def material_row(case: Application, requirement, current) -> dict:
@@ -105,6 +112,10 @@ def material_row(case: Application, requirement, current) -> dict:
         "content_type": current.content_type if current else None,
         "uploaded_at": current.uploaded_at if current else None,
         "reused_from": current.reused_from_id if current else None,
+        "source": requirement.source,
+        "accepts_licence": requirement.e_licence,
+        "licence_type": requirement.licence_type_code or None,
+        "licence_number": current.licence.number if current and current.licence_id else None,
     }
 
 
@@ -205,6 +216,34 @@ class CaseSerializer(serializers.Serializer):
     timeline = TimelineSerializer(source="events", many=True)
     fees = serializers.SerializerMethodField()
     evaluation = serializers.SerializerMethodField()
+    bundle = serializers.SerializerMethodField()
+    tasks = serializers.SerializerMethodField(help_text="joint cases: one task per participating department")
+    evaluations = serializers.SerializerMethodField()
+    licence = serializers.SerializerMethodField()
+    licence_status = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.CharField(allow_null=True, help_text="电子证照 number, once issued"))
+    def get_licence(self, case):
+        licence = getattr(case, "licence", None)  # joined by selectors.case_detail
+        return licence.number if licence is not None else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True, help_text="valid, revoked or expired"))
+    def get_licence_status(self, case):
+        licence = getattr(case, "licence", None)
+        return licence.status if licence is not None else None
+
+    commitments = serializers.SerializerMethodField()
+    verification = serializers.SerializerMethodField()
+
+    @extend_schema_field(CommitmentSerializer(many=True, help_text="告知承诺书 signed on this case"))
+    def get_commitments(self, case):
+        signed = getattr(case, "signed_commitments", None)  # read by selectors.case_detail
+        return CommitmentSerializer(case.commitments.all() if signed is None else signed, many=True).data
+
+    @extend_schema_field(VerificationSerializer(allow_null=True, help_text="事后核查 of the commitments"))
+    def get_verification(self, case):
+        verification = getattr(case, "verification", None)
+        return VerificationSerializer(verification).data if verification is not None else None
 
     def _viewer_is_party(self, case) -> bool:
         user = self.context["request"].user
@@ -260,10 +299,26 @@ class CaseSerializer(serializers.Serializer):
     def get_fees(self, case):
         return fee_summary(case)
 
-    @extend_schema_field(EvaluationSerializer(allow_null=True, help_text="好差评; null until the applicant rates"))
+    @extend_schema_field(serializers.CharField(allow_null=True, help_text="一件事 number when part of a bundle"))
+    def get_bundle(self, case):
+        return case.bundle.number if case.bundle_id else None  # joined by selectors.case_detail
+
+    @extend_schema_field(TaskSerializer(many=True))
+    def get_tasks(self, case):
+        if not case.item_version.joint:  # an ordinary case costs no query
+            return []
+        from approvals.joint import tasks_of
+
+        return TaskSerializer(tasks_of(case), many=True).data
+
+    @extend_schema_field(EvaluationSerializer(allow_null=True, help_text="好差评 of the result; null until rated"))
     def get_evaluation(self, case):
-        evaluation = getattr(case, "evaluation", None)  # joined by selectors.case_detail
+        evaluation = case.evaluation  # prefetched by selectors.case_detail
         return EvaluationSerializer(evaluation).data if evaluation is not None else None
+
+    @extend_schema_field(EvaluationSerializer(many=True, help_text="好差评 per stage (受理, 办结)"))
+    def get_evaluations(self, case):
+        return EvaluationSerializer(case.evaluations.all(), many=True).data
 
 
 class CaseRowSerializer(serializers.Serializer):
@@ -358,19 +413,29 @@ class ApplicationCreateSerializer(serializers.Serializer):
     agent = AgentInSerializer(required=False, allow_null=True)
     form = serializers.DictField(child=FormValueField(), required=False, default=dict)
     channel = serializers.ChoiceField(choices=Application.Channel.choices, required=False)
+    commitment = CommitmentBodySerializer(required=False, help_text="告知承诺书 signed with the filing")
+    department_code = serializers.CharField(
+        max_length=20, required=False, allow_blank=True,
+        help_text="两级大厅: for an item delegated to townships, the township that handles it (else the one "
+                  "named in the applicant's address)",
+    )  # fmt: skip
 
 
 class MaterialUploadSerializer(serializers.Serializer):
-    """Multipart ``requirement_id`` + ``file``, or ``material_id`` of an earlier case's material to reuse."""
+    """Multipart ``requirement_id`` + ``file``, or ``material_id`` of an earlier case's material to reuse,
+    or ``licence_number`` of a valid e-licence of the applicant (免证办; ``consent`` when staff or an
+    agent use it for the applicant)."""
 
     requirement_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     file = serializers.FileField(required=False)
     material_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    licence_number = serializers.CharField(required=False, max_length=40)
+    consent = serializers.BooleanField(required=False, default=False, help_text="the applicant agreed (staff, agent)")
 
     def validate(self, attrs):
-        if ("file" in attrs) == ("material_id" in attrs):
+        if sum(name in attrs for name in ("file", "material_id", "licence_number")) != 1:
             raise serializers.ValidationError(
-                {"file": ["请上传一个文件，或填写要复用的材料 material_id（二者选一）。"]}
+                {"file": ["请上传一个文件，或填写复用的材料 material_id，或电子证照编号 licence_number（三选一）。"]}
             )
         return attrs
 
@@ -399,6 +464,16 @@ class ReasonSerializer(serializers.Serializer):
 class RecommendSerializer(serializers.Serializer):
     recommendation = serializers.ChoiceField(choices=workflow.RECOMMENDATIONS)
     opinion = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    dissent_response = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=2000,
+        help_text="joint cases: how the recommendation answers a department's disagreeing opinion (required then)",
+    )  # fmt: skip
+
+
+class OnTheSpotSerializer(ReasonSerializer):
+    """当场办结 (即办件): ``{decision: approve|deny, reason}``; a denial states its reason (art. 38)."""
+
+    decision = serializers.ChoiceField(choices=[("approve", "准予"), ("deny", "不予")])
 
 
 class RejectIntakeSerializer(ReasonSerializer):
@@ -425,6 +500,16 @@ class ExtendSerializer(ReasonSerializer):
 class DeliverSerializer(serializers.Serializer):
     method = serializers.ChoiceField(choices=Application.Delivery.choices)
     tracking_number = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
+    recipient_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=50,
+                                           help_text="window: who signed the 送达回证")  # fmt: skip
+    signature = serializers.CharField(required=False, allow_blank=True, default="", max_length=700_000,
+                                      help_text="window: the signature drawn on screen, a PNG data URL")  # fmt: skip
+
+
+class DispatchSerializer(serializers.Serializer):
+    """交寄快递: through which carrier (``approvals.carriers``; the built-in ``simulator``)."""
+
+    carrier = serializers.CharField(required=False, default="simulator", max_length=20)
 
 
 class DeliveryChoiceSerializer(serializers.Serializer):

@@ -4,3 +4,6 @@ from django.dispatch import Signal
 
 # kwargs: case_id (int), action (str), event_id (int)
 case_transitioned = Signal()
+# A regulating department's finding on a decided case (approvals.regulators.record_finding), sent in its
+# transaction: supervision puts it in the event feed.
+regulator_finding = Signal()

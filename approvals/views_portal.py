@@ -14,12 +14,13 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from approvals import notices, selectors, services, workflow
+from approvals import licence_use, notices, selectors, services, workflow
 from approvals.forms_portal import ProgressForm, ReuseForm, StartForm, UploadForm, WithdrawForm
 from approvals.materials import clean_name
 from approvals.models import DECISION_CLOCK_STATES, Application, Material, State
 from approvals.scope import case_for
 from approvals.views import MAX_ID, material_response
+from approvals.views_reform import commitment_context
 from catalog.selectors import filing_version
 from fees.services import summary as fee_summary
 from hall.audit import client_ip
@@ -34,7 +35,7 @@ BADGES = {
     State.DRAFT: "", State.SUBMITTED: "info", State.CORRECTION_REQUESTED: "warn", State.ACCEPTED: "info",
     State.UNDER_REVIEW: "info", State.SUSPENDED: "warn", State.AWAITING_DECISION: "info", State.DECIDED: "ok",
     State.DELIVERED: "ok",
-    State.REJECTED: "danger", State.WITHDRAWN: "", State.TERMINATED: "danger",
+    State.REJECTED: "danger", State.WITHDRAWN: "", State.TERMINATED: "danger", State.REVOKED: "danger",
 }  # fmt: skip
 # What the applicant waits for, by state (我的办件); the case page asks selectors.applicant_next_action.
 NEXT_STEPS = selectors.WAITING
@@ -42,6 +43,8 @@ NEXT_STEPS = selectors.WAITING
 MATERIAL_STATUS = {
     "missing": ("未上传", "danger"), "not_provided": ("未提供", ""), "uploaded": ("已上传", "ok"),
     "replaced": ("已更换", "ok"), "reused": ("复用", "info"), "correction_requested": ("待补正", "warn"),
+    "licence": ("电子证照", "ok"),
+    "committed": ("告知承诺", "info"),
 }  # fmt: skip
 DELIVERY_CHOICES = (
     ("window", "窗口领取", "凭身份证件到办理窗口领取，可在“消息”中查看领取通知。"),
@@ -152,6 +155,7 @@ def case_context(user, case: Application, is_party: bool, upload_errors: dict | 
     asked = {item.requirement_id: item.reason for item in notice.items.all()} if notice else {}
     current = {m.requirement_id: m for m in case.current_materials}
     editable = is_party and state in (State.DRAFT, State.CORRECTION_REQUESTED)
+    licence_options = licence_use.options_for(case, user) if editable else {}
     rows = []
     for requirement in case.item_version.materials.all():
         material = current.get(requirement.pk)
@@ -165,6 +169,8 @@ def case_context(user, case: Application, is_party: bool, upload_errors: dict | 
             "asked_reason": asked.get(requirement.pk, ""), "errors": errors,
             "can_change": editable and (state == State.DRAFT or requirement.pk in asked),
             "file_url": reverse("approvals:material", args=[case.number, material.pk]) if material and is_party else "",
+            "licences": licence_options.get(requirement.pk, []),
+            "government": requirement.source == requirement.Source.GOVERNMENT,
         })  # fmt: skip
     missing = [r for r in rows if r["status"] == "missing"]
     outstanding = [r for r in rows if r["status"] == "correction_requested"]
@@ -198,6 +204,7 @@ def case_context(user, case: Application, is_party: bool, upload_errors: dict | 
         "fees": fees,
         "fees_due": fees["due_fen"] > fees["paid_fen"],
         "pay_url": pay_url,
+        **commitment_context(case, is_party),
         "delivery_choices": [c for c in DELIVERY_CHOICES if c[0] != "express" or case.item_version.channel_express],
         "workbench_url": None if is_party else work_case_url(case.number),
         "upload_failures": [row for row in rows if row["errors"]],
@@ -431,9 +438,19 @@ def _transition(request, number: str, service, done: str, **arguments):
 @login_required
 @require_POST
 def submit(request, number: str):
-    """提交申请: the materials count as received now; acceptance or a correction notice within 5 working days."""
-    return _transition(request, number, services.submit_application,
-                       "申请已提交。窗口将在 5 个工作日内受理，或一次性告知需要补正的全部材料。")  # fmt: skip
+    """提交申请: the materials count as received now; acceptance or a correction notice within 5 working days
+    — or, for a 秒批 item whose rule the submission meets, accepted and approved at once."""
+    case = _own_case(request, number)
+    try:
+        case = services.submit_application(case_id=case.pk, by=request.user, ip=client_ip(request))
+    except (DomainError, ValidationError) as exc:
+        _report(request, exc)
+        return _back(case)
+    if case.state == State.DECIDED:
+        messages.success(request, "申请符合秒批规则，系统已即时受理并作出准予决定，可下载决定书。")
+    else:
+        messages.success(request, "申请已提交。窗口将在 5 个工作日内受理，或一次性告知需要补正的全部材料。")
+    return _back(case)
 
 
 @login_required

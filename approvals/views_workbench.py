@@ -230,6 +230,7 @@ def queue(request):
             "awaiting_decision": awaiting_decision,
             "awaiting_count": awaiting_count,
             "is_approver": user.has_role(Role.APPROVER),
+            "is_reviewer": user.has_role(Role.REVIEWER),
             "is_clerk": user.has_role(Role.CLERK),
         },
     )

@@ -16,10 +16,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_fsm import can_proceed
 
+from approvals import authority, commitments, notices, rules, selectors, services, workflow
 from approvals import forms_workbench as wf
-from approvals import notices, rules, selectors, services, workflow
-from approvals.models import Application, Event, Material, State
-from approvals.scope import case_for, ensure_may
+from approvals.models import Application, DeliveryProof, Event, Licence, Material, Shipment, State
+from approvals.scope import case_for, ensure_may, is_staff_of
 from approvals.serializers import mask_address, mask_id_number, mask_name, mask_phone
 from approvals.views import INLINE_TYPES, MAX_ID, material_response
 from approvals.views_workbench import deadline_badge, staff_only
@@ -35,6 +35,7 @@ from hall.roles import DEPARTMENT_ROLES, Role
 MATERIAL_STATUS = {
     "missing": ("未提交", "danger"), "not_provided": ("未提供（非必要）", ""), "uploaded": ("已上传", "ok"),
     "replaced": ("已更换", "ok"), "reused": ("复用", "info"), "correction_requested": ("待补正", "warn"),
+    "committed": ("告知承诺", "info"),
 }  # fmt: skip
 READERS = (Role.SUPERVISOR,)  # read everything, change nothing in a case (DESIGN.md, Permissions)
 
@@ -54,15 +55,20 @@ def offered_steps(user: User, case: Application) -> list[tuple[Step, str]]:
     may_by_roles: dict[tuple, bool] = {}
     offered = []
     for step in workflow.STEPS:
-        if not can_proceed(getattr(case, step.name), check_conditions=False):
+        # a step with a named refusal is shown with its reason; one without (revoke: approvals only) is
+        # offered only where its model conditions hold
+        if not can_proceed(getattr(case, step.name), check_conditions=not step.refusal) or not step.applies_to(case):
             continue
-        if step.roles not in may_by_roles:  # staff steps depend only on the roles
+        if step.name == "dispatch" and case.delivery_choice != Application.Delivery.EXPRESS:
+            continue  # the courier is offered only where the applicant chose express delivery
+        key = (step.roles, step.decides)  # staff steps depend only on the roles (decisions: on the authority)
+        if key not in may_by_roles:
             try:
                 ensure_may(user, case, step)
-                may_by_roles[step.roles] = True
+                may_by_roles[key] = True
             except NotPermitted:
-                may_by_roles[step.roles] = False
-        if may_by_roles[step.roles]:
+                may_by_roles[key] = False
+        if may_by_roles[key]:
             refusal = step.why_refused(case)
             if not refusal and step.name in ("approve", "deny"):
                 refusal = rules.separation_refused(case, user)
@@ -86,6 +92,7 @@ def build_form(step: Step, case: Application, data=None) -> wf.ServiceForm:
         kwargs["initial"] = {"method": case.delivery_choice or Application.Delivery.WINDOW}
     elif form_class is wf.RecommendForm:
         kwargs["initial"] = {"recommendation": "approve"}
+        kwargs["dissent"] = case.item_version.joint and case.joint_tasks.filter(opinion="disagree").exists()
     return form_class(data, **kwargs)
 
 
@@ -196,6 +203,14 @@ def _fees(user: User, case: Application) -> dict | None:
 def consequence(step: Step, case: Application, now) -> str:
     """What a confirmed act will do, in the words the confirmation shows (WCAG 3.3.4): acceptance starts
     the decision period (art. 42) — counted from the receipt when the case is deemed accepted (art. 32)."""
+    if step.name == "decide_on_the_spot":
+        terms = case.decision_terms
+        titles = {terms.approved_title, terms.denied_title}
+        document = terms.approved_title if len(titles) == 1 else f"{terms.approved_title}（或{terms.denied_title}）"
+        return (
+            "当场受理并当场作出决定（即办件，行政许可法第三十四条第二款）：受理与决定同在今日，"
+            f"同时出具受理通知书和{document}；准予的，自今日起十个工作日内送达。"
+        )
     if step.name != "accept":
         return step.hint
     days = case.item_version.committed_days
@@ -221,6 +236,12 @@ def _monitoring(case: Application) -> dict:
     }
 
 
+def _joint_panel(request, case: Application, now):
+    from approvals.views_joint import panel  # 联合审批 (it renders through this module)
+
+    return panel(request, case, now)
+
+
 def render_case(request, case: Application, *, status: int = 200, bound=None, open_action: str = "",
                 revealed: bool = False, upload_errors: dict | None = None):  # fmt: skip
     user, now = request.user, timezone.now()
@@ -238,13 +259,19 @@ def render_case(request, case: Application, *, status: int = 200, bound=None, op
                         "hint": step.hint, "law": step.law})  # fmt: skip
     fields = {f.name: f for f in case.item_version.fields.all()}
     materials = _materials(case, user, upload_errors)
+    committed = commitments.committed_requirement_ids(case)  # a 告知承诺 replaces the material: not missing
+    regulated = case.item_version.regulator_id is not None
     context = {
         "case": case,
         "party": _party(case, revealed),
         "revealed": revealed,
         "form_data": _form_data(case, fields, revealed),
         "materials": materials,
-        "missing_required": sum(1 for row in materials if row["requirement"].required and row["material"] is None),
+        "missing_required": sum(
+            1
+            for row in materials
+            if row["requirement"].required and row["material"] is None and row["requirement"].pk not in committed
+        ),
         "upload_general_errors": upload_errors.get(None, []),
         "deadlines": _deadlines(case, now),
         "overdue": selectors.is_overdue(case, now),
@@ -260,13 +287,35 @@ def render_case(request, case: Application, *, status: int = 200, bound=None, op
         "refused": refused,
         "read_only": not user.role_names & set(DEPARTMENT_ROLES),  # a supervisor reads, never acts
         "upload_form": wf.MaterialUploadForm(auto_id="upload-%s"),
-        "evaluation": getattr(case, "evaluation", None),  # 好差评; joined by selectors.case_detail
+        "evaluations": list(case.evaluations.all()),  # 好差评 per stage; prefetched by selectors.case_detail
         "fees": _fees(user, case),
         "monitoring": _monitoring(case),
+        "joint": _joint_panel(request, case, now),
+        "delivery": shipping_context(case, user),
+        # 告知承诺制 and 双向推送 (issue 17): no query for cases of items without them
+        "verification": getattr(case, "verification", None),
+        "findings": list(case.regulator_findings.select_related("department")) if regulated else [],
+        "authority": authority.describe(case),  # 分级决定: who decides, the delegation, 上报件's two clocks
     }
     response = render(request, "approvals/workbench/case.html", context, status=status)
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def shipping_context(case, user) -> dict | None:
+    """送达与证照 on the case page once decided: the licence, the waybills with the courier's events, the
+    signed 送达回证 (screen signature or scan), and what the clerk may still do."""
+    if case.state not in (State.DECIDED, State.DELIVERED):
+        return None
+    shipments = list(Shipment.objects.filter(application=case).prefetch_related("events").order_by("created_at"))
+    return {
+        "licence": Licence.objects.filter(application=case).first(),
+        "shipments": shipments,
+        "simulated": [s for s in shipments if s.carrier == "simulator" and s.status in ("created", "in_transit")],
+        "proofs": list(DeliveryProof.objects.filter(application=case).order_by("recorded_at", "id")),
+        "can_scan": case.state == State.DELIVERED and is_staff_of(user, case, Role.CLERK),
+        "can_revoke": user.has_role(Role.APPROVER),
+    }
 
 
 @never_cache

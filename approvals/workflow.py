@@ -37,6 +37,7 @@ class State(models.TextChoices):
     REJECTED = "rejected", "不予受理"
     WITHDRAWN = "withdrawn", "已撤回"
     TERMINATED = "terminated", "已终止"
+    REVOKED = "revoked", "已撤销"
 
 
 # The states before a decision: the applicant may withdraw from any of them.
@@ -52,6 +53,8 @@ OPEN_STATES = (State.SUBMITTED, State.CORRECTION_REQUESTED, *DECISION_CLOCK_STAT
 FILER = "filer"
 # … or a staff role of the case's department (DESIGN.md, API: "who acts").
 CLERK, REVIEWER, APPROVER = Role.CLERK.value, Role.REVIEWER.value, Role.APPROVER.value
+# … or the system itself applying a published 秒批 rule (approvals.instant): no person may perform it.
+SYSTEM = "system"
 
 
 NO_BODY = "approvals.serializers.NoBodySerializer"
@@ -74,6 +77,13 @@ class Step:
     danger: bool = False  # refuses the applicant or closes the case (the button is red)
     notice: str = ""  # the notice (文书) the act issues, dated the day of the act
     refusal: str = ""  # a named predicate ``(case) -> str``: why the act is refused now ("" if it is not)
+    # a named predicate ``(case) -> bool``: whether the act exists for this case's item at all (即办件 only
+    # for instant items); the workbench offers nothing otherwise, the service answers with ``refusal``
+    applies: str = ""
+    # a decision (or sending one back): the item version's decision authority (分级决定) says who may take
+    # it — the department's approver, the chief representative with a delegation, or the upper level
+    # (approvals.authority); ``roles`` are the roles that may ever hold it
+    decides: bool = False
 
     @property
     def fsm(self) -> dict:
@@ -99,6 +109,9 @@ class Step:
 
     def why_refused(self, case) -> str:
         return import_string(self.refusal)(case) if self.refusal else ""
+
+    def applies_to(self, case) -> bool:
+        return import_string(self.applies)(case) if self.applies else True
 
     def label_for(self, item_type: str | None = None) -> str:
         """The button's words; a decision is named for what the item is (准予许可 only for licences)."""
@@ -130,6 +143,13 @@ STEPS: tuple[Step, ...] = (
          "不属于本机关职权范围或依法不需取得行政许可的，出具不予受理通知书并告知救济途径。",
          law="行政许可法第三十二条", body="approvals.serializers.RejectIntakeSerializer",
          form="approvals.forms_workbench.RejectIntakeForm", confirm=True, danger=True, notice="rejection"),
+    # 即办件 (GB/T 39046 A.6; committed limit 0): accepted and decided at the window in one sitting, one
+    # transaction, two Events (accept, then the decision) and the decision document at once.
+    Step("decide_on_the_spot", (S.SUBMITTED,), S.DECIDED, (APPROVER, CLERK), "approvals.services.decide_on_the_spot",
+         "当场办结", "即办件：材料齐全、符合法定形式的，当场受理并当场作出决定，出具受理通知书和决定文书。",
+         law="行政许可法第三十二条、第三十四条第二款", body="approvals.serializers.OnTheSpotSerializer",
+         form="approvals.forms_workbench.OnTheSpotForm", notice="decision", confirm=True,
+         refusal="approvals.rules.on_the_spot_refused", applies="approvals.rules.is_instant", decides=True),
     Step("start_review", (S.ACCEPTED,), S.UNDER_REVIEW, (REVIEWER,), "approvals.services.start_review", "开始审查",
          "由您审查本件，审查后提出准予或不予的审查意见。", law="行政许可法第三十四条"),
     Step("suspend", (S.UNDER_REVIEW,), S.SUSPENDED, (REVIEWER,), "approvals.services.suspend_for_procedure",
@@ -141,11 +161,11 @@ STEPS: tuple[Step, ...] = (
     Step("recommend", (S.UNDER_REVIEW,), S.AWAITING_DECISION, (REVIEWER,), "approvals.services.recommend_decision",
          "提出审查意见", "写明审查意见并建议准予或不予，提交审批人员决定（审查与决定分离）。",
          law="行政许可法第三十四条", body="approvals.serializers.RecommendSerializer",
-         form="approvals.forms_workbench.RecommendForm"),
+         form="approvals.forms_workbench.RecommendForm", refusal="approvals.joint.recommend_refused"),
     Step("return_for_review", (S.AWAITING_DECISION,), S.UNDER_REVIEW, (APPROVER,),
          "approvals.services.return_for_review", "退回审查", "审查意见不足以作出决定的，写明理由退回审查人员。",
          law="行政许可法第三十四条", body="approvals.serializers.ReasonSerializer",
-         form="approvals.forms_workbench.ReturnForm"),
+         form="approvals.forms_workbench.ReturnForm", decides=True),
     Step("extend", (S.UNDER_REVIEW, S.AWAITING_DECISION), None, (APPROVER,), "approvals.services.extend_deadline",
          "延长期限", "经本行政机关负责人批准可延长一次，并将延长期限的理由告知申请人。",
          law="行政许可法第四十二条", body="approvals.serializers.ExtendSerializer",
@@ -153,15 +173,34 @@ STEPS: tuple[Step, ...] = (
     Step("approve", (S.AWAITING_DECISION,), S.DECIDED, (APPROVER,), "approvals.services.approve_application", "准予",
          "依审查意见作出准予决定；应自决定之日起十个工作日内送达。", law="行政许可法第三十八条、第四十四条",
          body="approvals.serializers.ReasonSerializer", form="approvals.forms_workbench.ApproveForm",
-         notice="decision"),
+         notice="decision", decides=True),
     Step("deny", (S.AWAITING_DECISION,), S.DECIDED, (APPROVER,), "approvals.services.deny_application", "不予",
          "不予决定须说明理由，并告知申请复议或提起诉讼的权利。", law="行政许可法第三十八条",
          body="approvals.serializers.ReasonSerializer", form="approvals.forms_workbench.DenyForm", confirm=True,
-         danger=True, notice="decision"),
+         danger=True, notice="decision", decides=True),
     Step("deliver", (S.DECIDED,), S.DELIVERED, (CLERK,), "approvals.services.deliver_result", "送达",
-         "窗口领取、邮寄送达（须填写快递单号）或电子送达。", law="行政许可法第四十四条",
+         "窗口领取（签收人在屏幕上签收送达回证）、邮寄送达（须填写快递单号）或电子送达（推送至申请人账号）。",
+         law="行政许可法第四十四条",
          body="approvals.serializers.DeliverSerializer", form="approvals.forms_workbench.DeliverForm",
          notice="delivery_receipt", refusal="approvals.rules.delivery_refused"),
+    # 交寄: the result leaves with a courier; the courier's signed report of delivery then performs
+    # ``deliver`` (as the carrier, dated by the courier: art. 44 is measured to the real delivery date).
+    Step("dispatch", (S.DECIDED,), None, (CLERK,), "approvals.services.dispatch_by_express", "交寄快递",
+         "向快递公司下单，按申请人选择的地址邮寄；快递公司回报签收后自动送达，送达日期以签收时间为准。",
+         law="行政许可法第四十四条", body="approvals.serializers.DispatchSerializer",
+         form="approvals.forms_workbench.DispatchForm", refusal="approvals.shipping.dispatch_refused"),
+    # 秒批: the version's published rule approves a qualifying submission at once (approvals.instant);
+    # the system accepts (the ``accept`` step's event, actor "system") and then takes this step.
+    Step("instant_approve", (S.ACCEPTED,), S.DECIDED, (SYSTEM,), "approvals.instant.instant_approve",
+         "秒批准予", "申请符合已发布的秒批规则，由系统即时准予；规则版本和证据记入办件日志，并按比例抽查。",
+         law="行政许可法第三十四条第二款、第三十八条", notice="decision"),
+    # 告知承诺制 found false (国办发〔2020〕42号), or a licence revoked by law: only an approval is revoked.
+    Step("revoke", (S.DECIDED, S.DELIVERED), S.REVOKED, (APPROVER,), "approvals.commitments.revoke_approval",
+         "撤销准予决定",
+         "申请人以虚假承诺等不正当手段取得准予的，写明理由和法律依据撤销决定，出具撤销决定书并告知申请人。",
+         law="行政许可法第六十九条第二款；国办发〔2020〕42号",
+         body="approvals.serializers_reform.RevokeApprovalSerializer", form="approvals.forms_reform.RevokeForm",
+         confirm=True, danger=True, notice="revocation"),
     Step("withdraw", BEFORE_DECISION, S.WITHDRAWN, (FILER,), "approvals.services.withdraw_application", "撤回",
          "作出决定前，申请人可以撤回申请；撤回后本件不再办理，且不能恢复。",
          body="approvals.serializers.ReasonSerializer", confirm=True, danger=True),
@@ -183,7 +222,15 @@ def label(action: str) -> str:
     return found.label if found else OTHER_LABELS.get(action, action)
 
 
-OTHER_LABELS = {"create": "创建办件"}
+OTHER_LABELS = {
+    "create": "创建办件",
+    # joint cases (approvals.joint): events that do not move the state
+    "joint_opinion": "联办部门出具意见",
+    "joint_meeting": "安排集中会审",
+    "joint_minutes": "记录会审纪要",
+    # 告知承诺制 (approvals.commitments)
+    "sign_commitment": "签署告知承诺书",
+}
 
 
 # The reviewer's recommendation in the API's words (DESIGN.md) → the decision it proposes.
@@ -237,7 +284,7 @@ def decision_terms(item_type: str) -> DecisionTerms:
 
 # --- the documentation table (docs/workflow.md is generated from it; a test compares) -------------
 
-ROLE_NAMES = {FILER: "申请人/代理人（办件提交人）", **{r.value: r.label for r in Role}}
+ROLE_NAMES = {FILER: "申请人/代理人（办件提交人）", SYSTEM: "系统（秒批规则）", **{r.value: r.label for r in Role}}
 
 
 def markdown_table() -> str:
@@ -248,7 +295,7 @@ def markdown_table() -> str:
     ]
     for s in STEPS:
         sources = ", ".join(s.source)
-        who = "、".join(ROLE_NAMES[r] for r in s.roles)
+        who = "、".join(ROLE_NAMES[r] for r in s.roles) + ("（按决定权限）" if s.decides else "")
         service = s.service.rsplit(".", 1)[1]
         rows.append(
             f"| `{s.name}` | {s.label} | {sources} → {s.leads_to} | {who} | `{service}` | {s.notice or '—'} "

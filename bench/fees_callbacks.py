@@ -92,17 +92,46 @@ def prepare_day(apps, day, payments: int) -> None:
           f"ledger {len(ledger):,} (orphans {ORPHANS})", flush=True)  # fmt: skip
 
 
+def profile_callbacks(callback, n: int) -> None:
+    """Where a callback's time goes: cProfile over ``n`` callbacks, the top functions by cumulative time,
+    and the SQL statements one callback issues."""
+    import cProfile
+    import pstats
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        callback()
+    print(f"  one callback: {len(queries)} SQL statements", flush=True)
+    for q in queries.captured_queries:
+        print(f"    {q['time']}s  {q['sql'][:140]}")
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(n - 1):
+        callback()
+    profiler.disable()
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--per-round", type=int, default=100)
     parser.add_argument("--day-payments", type=int, default=10_000)
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also profile N callbacks (cProfile) and print where the time goes",
+    )
     args = parser.parse_args()
     fresh_database()
     started = time.monotonic()
     setup_django()
     ensure_demo()
-    callbacks_needed = (args.rounds + 1) * args.per_round
+    callbacks_needed = (args.rounds + 1) * args.per_round + args.profile
     fill(callbacks_needed + args.day_payments + ORPHANS)
     print(f"  database ready ({time.monotonic() - started:.0f} s)", flush=True)
 
@@ -170,9 +199,11 @@ def main():
             for _ in range(args.per_round):
                 fn()
             rates[name].append(args.per_round / (time.perf_counter() - t0))
+    if args.profile:
+        profile_callbacks(callback, args.profile)
     assert (
         Payment.objects.filter(channel="simulator", transaction_id__startswith="SIMBENCH").count()
-        == (args.rounds + 1) * args.per_round
+        == (args.rounds + 1) * args.per_round + args.profile
     )
     assert not Assessment.objects.filter(payment_code__startswith="C", status="due").exists()
     target, base = statistics.median(rates["callback"]), statistics.median(rates["baseline"])

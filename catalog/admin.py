@@ -153,7 +153,7 @@ class MaterialInline(VersionPartInline, admin.StackedInline):
     fields = (
         ("position", "name"),
         ("form", "copies", "source", "source_note"),
-        ("required", "condition", "e_licence"),
+        ("required", "condition", "e_licence", "commitment_allowed"),
         ("has_blank_form", "blank_form", "note"),
     )
 
@@ -203,7 +203,10 @@ class ItemVersionAdmin(admin_actions.WorkflowAdminMixin, admin.ModelAdmin):
     content_fieldsets = (
         ("设定依据与受理条件", {"fields": ("legal_basis", "implementing_body", "conditions")}),
         ("办理时限", {"fields": (("statutory_days", "committed_days"), "handling_kind")}),
-        ("审批方式", {"fields": ("joint", "joint_departments", "separation_of_duties", "tell_and_commit")}),
+        ("决定权限（分级决定）", {"fields": ("decision_authority", "report_to", ("report_days", "upper_days"))}),
+        ("审批方式", {"fields": ("joint", "joint_departments", "separation_of_duties")}),
+        ("告知承诺制", {"fields": ("tell_and_commit", "commitment_text", "verification_days")}),
+        ("秒批与监管推送", {"fields": ("instant_rule", "regulator")}),
         ("审批结果", {"fields": ("result_name", "result_type", "result_sample")}),
         (
             "办理渠道与地点",
@@ -351,3 +354,6 @@ class CatalogChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+from catalog import bundle_admin  # noqa: E402, F401  (一件事: registers its admin)

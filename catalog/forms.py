@@ -22,7 +22,8 @@ class ItemVersionAdminForm(forms.ModelForm):
         model = ItemVersion
         fields = (
             "item", "legal_basis", "implementing_body", "conditions", "statutory_days", "committed_days",
-            "handling_kind", "joint", "joint_departments", "separation_of_duties", "tell_and_commit", "result_name",
+            "handling_kind", "decision_authority", "report_to", "report_days", "upper_days", "joint",
+            "joint_departments", "separation_of_duties", "tell_and_commit", "result_name",
             "result_type", "result_sample", "channel_window", "channel_online", "channel_express", "visits",
             "holiday_service", "office_hours", "location", "consult_phone", "complaint_phone", "charges_fees",
             "intermediary_services",

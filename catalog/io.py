@@ -40,8 +40,12 @@ VERSION_FIELDS = (
     "result_name", "result_type", "visits", "holiday_service", "consult_phone", "complaint_phone",
     "intermediary_services", "tell_and_commit", "office_hours", "location", "separation_of_duties",
 )  # fmt: skip
+# 分级决定 (issue 17): written to the file only when a version departs from the default (the department's
+# approver decides), so that versions without them keep their content hash.
+AUTHORITY_DEFAULTS = {"decision_authority": "department", "report_to": None, "report_days": 20, "upper_days": 20}
 CHANNELS = {"window": "channel_window", "online": "channel_online", "express": "channel_express"}
-MATERIAL_FIELDS = ("name", "form", "copies", "source", "source_note", "required", "condition", "e_licence", "note")
+MATERIAL_FIELDS = ("name", "form", "copies", "source", "source_note", "required", "condition", "e_licence", "note",
+                   "commitment_allowed")  # fmt: skip
 FEE_FIELDS = ("name", "amount_fen", "rule", "basis", "reducible")
 STEP_FIELDS = ("name", "role", "days")
 FORM_FIELDS = ("name", "label", "type", "required", "choices", "help_text")
@@ -50,8 +54,18 @@ FORM_FIELDS = ("name", "label", "type", "required", "choices", "help_text")
 FORM_FIELD_MEANING = (
     "min_value", "max_value", "decimal_places", "date_rule", "pattern", "pattern_message", "example",
 )  # fmt: skip
+# 一件事 (catalog.bundles.material_key): written only when set, so that versions without it keep their hash.
+MATERIAL_SHARING = ("share_key",)
+# E-licence elements (issue 18), written to the file only when set, like FORM_FIELD_MEANING: versions
+# without them keep their content hash.
+LICENCE_FIELDS = ("licence_type_code", "licence_validity_years")
+MATERIAL_LICENCE_FIELDS = ("licence_type_code",)
+# 告知承诺制, 秒批 and the regulator (issue 17): written only when set, like the form fields' meaning.
+VERSION_EXTRAS = ("commitment_text", "verification_days", "instant_rule")
+VERSION_EXTRA_DEFAULTS = {"commitment_text": "", "verification_days": 20, "instant_rule": {}}
+MATERIAL_EXTRAS = ("commitment_allowed",)
 PART_SPECS = (
-    ("materials", MaterialRequirement, MATERIAL_FIELDS),
+    ("materials", MaterialRequirement, MATERIAL_FIELDS + MATERIAL_SHARING + MATERIAL_LICENCE_FIELDS),
     ("fees", FeeStandard, FEE_FIELDS),
     ("steps", ProcessStep, STEP_FIELDS),
     ("fields", FormField, FORM_FIELDS + FORM_FIELD_MEANING),
@@ -140,14 +154,29 @@ def _plan_item(row: dict, departments: dict[str, Department], theme_codes: set[s
         errors["version"] = ["缺少 version。"]
         raise ValidationError(errors)
 
-    version = ItemVersion(**{f: data[f] for f in VERSION_FIELDS if f in data})
+    version = ItemVersion(**{f: data[f] for f in VERSION_FIELDS + VERSION_EXTRAS if f in data},
+                          **{f: data[f] for f in LICENCE_FIELDS if data.get(f) not in (None, "")})  # fmt: skip
+    regulator_code = data.get("regulator")
+    if regulator_code:
+        if regulator_code in departments:
+            version.regulator = departments[regulator_code]
+        else:
+            errors["version.regulator"] = [f"未知部门编码 {regulator_code!r}。"]
     channels = data.get("channels") or []
     for name, attr in CHANNELS.items():
         setattr(version, attr, name in channels)
     version.charges_fees = bool(data.get("fees"))
+    for name in ("decision_authority", "report_days", "upper_days"):
+        if data.get(name) is not None:
+            setattr(version, name, data[name])
+    report_to = data.get("report_to")
+    if report_to and report_to not in departments:
+        errors["version.report_to"] = [f"未知部门编码 {report_to}。"]
+    elif report_to:
+        version.report_to = departments[report_to]
     normalise_text_fields(version)
     try:
-        version.full_clean(exclude=["item", "number", "created_by", "submitted_by", "published_by"])
+        version.full_clean(exclude=["item", "number", "created_by", "submitted_by", "published_by", "regulator"])
     except ValidationError as exc:
         errors.update({f"version.{k}": v for k, v in exc.message_dict.items()})
 
@@ -171,6 +200,8 @@ def _plan_item(row: dict, departments: dict[str, Department], theme_codes: set[s
             parts[key].append(part)
     if not parts["materials"]:
         errors["version.materials"] = ["请至少列出一项申请材料。"]
+    if problem := services.commitment_problem(version, parts["materials"]):
+        errors["version.commitment_text"] = [problem]
     joint_codes = list(data.get("joint_departments") or [])
     if [c for c in joint_codes if c not in departments]:
         errors["version.joint_departments"] = [
@@ -238,6 +269,9 @@ def _parts_dict(key: str, parts: Iterable) -> list[dict]:
         values = {f: getattr(part, f) for f in names}
         if key == "materials":
             values["blank_form"] = part.has_blank_form
+            for name in (*MATERIAL_SHARING, *MATERIAL_LICENCE_FIELDS, *MATERIAL_EXTRAS):
+                if not values[name]:
+                    del values[name]
         if key == "fields":
             for name in FORM_FIELD_MEANING:
                 if values[name] in (None, ""):
@@ -252,11 +286,22 @@ def _parts_dict(key: str, parts: Iterable) -> list[dict]:
 def version_dict(version: ItemVersion, parts: dict[str, list] | None = None, joint_codes=None) -> dict:
     """The file representation of a version (saved, or unsaved with its planned parts)."""
     data = {f: getattr(version, f) for f in VERSION_FIELDS}
+    data |= {f: getattr(version, f) for f in LICENCE_FIELDS if getattr(version, f) not in (None, "")}
+    for name in VERSION_EXTRAS:
+        if getattr(version, name) != VERSION_EXTRA_DEFAULTS[name]:
+            data[name] = getattr(version, name)
+    if version.regulator_id:
+        data["regulator"] = version.regulator.code
     data["channels"] = [name for name, attr in CHANNELS.items() if getattr(version, attr)]
     if parts is None:
         parts = {key: list(getattr(version, key).all()) for key, _, _ in PART_SPECS}
         joint_codes = sorted(version.joint_departments.values_list("code", flat=True))
     data["joint_departments"] = sorted(joint_codes or [])
+    authority = {
+        "decision_authority": version.decision_authority, "report_days": version.report_days,
+        "upper_days": version.upper_days, "report_to": version.report_to.code if version.report_to_id else None,
+    }  # fmt: skip
+    data.update({k: v for k, v in authority.items() if v != AUTHORITY_DEFAULTS[k]})
     for key, _, _ in PART_SPECS:
         data[key] = _parts_dict(key, parts[key])
     return data

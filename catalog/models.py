@@ -21,6 +21,7 @@ from hall.models import Department
 
 code_validator = RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9-]{1,35}$", "事项编码只能包含字母、数字和连字符，长度 2–36。")
 field_name_validator = RegexValidator(r"^[a-z][a-z0-9_]{0,39}$", "字段名只能包含小写字母、数字和下划线。")
+licence_type_validator = RegexValidator(r"^[A-Z0-9]{2,20}$", "证照类型代码为 2–20 位大写字母或数字。")
 
 
 class ItemType(models.TextChoices):
@@ -124,6 +125,13 @@ class ItemVersion(models.Model):
         PROMISE = "promise", "承诺件"
         REPORT = "report", "上报件"
 
+    class Authority(models.TextChoices):
+        """分级决定: who decides a case of this version (DESIGN.md, The workflow; approvals.authority)."""
+
+        DEPARTMENT = "department", "部门审批人员决定"
+        CHIEF_REPRESENTATIVE = "chief_representative", "窗口首席代表决定（经授权）"
+        REPORT_UP = "report_up", "上报上级机关决定（上报件）"
+
     class ResultType(models.TextChoices):
         LICENCE = "licence", "证照"
         APPROVAL_DOCUMENT = "approval_document", "批文"
@@ -146,12 +154,39 @@ class ItemVersion(models.Model):
     joint_departments = models.ManyToManyField(
         Department, verbose_name="联办部门", blank=True, related_name="joint_versions"
     )
+    decision_authority = models.CharField(
+        "决定权限", max_length=20, choices=Authority.choices, default=Authority.DEPARTMENT,
+        help_text="分级决定：部门审批人员；经部门书面授权的窗口首席代表；或初审后上报上级机关决定（上报件）",
+    )  # fmt: skip
+    # 上报件 (行政许可法 art. 43): the lower level reviews first and reports, with its opinion and every
+    # material, within 20 days; the upper level then decides on its own clock.
+    report_to = models.ForeignKey(
+        Department, verbose_name="上报机关", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+    report_days = models.PositiveSmallIntegerField(
+        "下级初审期限（工作日）", default=20, validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text="行政许可法第四十三条：下级行政机关应当自受理之日起二十日内审查完毕并上报",
+    )  # fmt: skip
+    upper_days = models.PositiveSmallIntegerField(
+        "上级决定期限（工作日）", default=20, validators=[MinValueValidator(1), MaxValueValidator(45)],
+        help_text="上级机关自收到上报材料之日起作出决定的期限（行政许可法第四十二条）",
+    )  # fmt: skip
     separation_of_duties = models.BooleanField(
         "受理人不得审批", default=True, help_text="受理本件的工作人员不得同时作出审批决定"
     )
     result_name = models.CharField("审批结果名称", max_length=100)
     result_type = models.CharField("审批结果类型", max_length=20, choices=ResultType.choices)
     result_sample = models.FileField("审批结果样本", upload_to="catalog/samples/", blank=True)
+    # 电子证照 (issue 18): a result of type licence or certificate is issued as an e-licence of this type,
+    # numbered per type and year; its validity is fixed here (None: valid until revoked).
+    licence_type_code = models.CharField(
+        "证照类型代码", max_length=20, blank=True, validators=[licence_type_validator],
+        help_text="如 YYZZ（营业执照）；为空时以事项编码为类型",
+    )  # fmt: skip
+    licence_validity_years = models.PositiveSmallIntegerField(
+        "证照有效期（年）", null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text="为空表示长期有效（撤销前有效）",
+    )  # fmt: skip
     channel_window = models.BooleanField("窗口办理", default=True)
     channel_online = models.BooleanField("网上办理", default=False)
     channel_express = models.BooleanField("快递申请/送达", default=False)
@@ -161,6 +196,23 @@ class ItemVersion(models.Model):
     complaint_phone = models.CharField("监督投诉电话", max_length=40, default="12345")
     intermediary_services = models.TextField("中介服务", blank=True)
     tell_and_commit = models.BooleanField("告知承诺制", default=False)
+    # 告知承诺制 (国办发〔2020〕42号): what the applicant promises and what a false promise costs, shown
+    # and signed at filing in place of the materials marked ``commitment_allowed``.
+    commitment_text = models.TextField(
+        "告知承诺书内容", blank=True, help_text="承诺的内容（符合哪些条件、以承诺代替哪些材料）以及虚假承诺的法律后果"
+    )
+    verification_days = models.PositiveSmallIntegerField(
+        "事后核查时限（工作日）", default=20, validators=[MaxValueValidator(365)],
+        help_text="作出准予决定后，部门须在此期限内核查承诺是否属实",
+    )  # fmt: skip
+    # 秒批: a versioned rule (approvals.instant): conditions on the form and materials from trusted
+    # sources; empty for items a person decides.
+    instant_rule = models.JSONField("秒批规则", default=dict, blank=True)
+    # 审批与监管信息双向推送: the department that supervises what this item licenses.
+    regulator = models.ForeignKey(
+        Department, verbose_name="监管部门", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="regulated_versions",
+    )  # fmt: skip
     charges_fees = models.BooleanField("是否收费", default=False)
     office_hours = models.CharField("办理时间", max_length=100, blank=True)
     location = models.CharField("办理地点", max_length=200, blank=True)
@@ -213,8 +265,34 @@ class ItemVersion(models.Model):
             errors["committed_days"] = "承诺件的承诺办结时限应大于 0；当场办结的请选择“即办件”。"
         if not (self.channel_window or self.channel_online or self.channel_express):
             errors["channel_window"] = "至少提供一种办理渠道。"
+        if self.instant_rule:
+            from catalog.instant_rule import rule_errors
+
+            if problems := rule_errors(self.instant_rule):
+                errors["instant_rule"] = problems
+        errors.update(self._authority_errors())
         if errors:
             raise ValidationError(errors)
+
+    def _authority_errors(self) -> dict:
+        """分级决定 and 办件类型 agree: a 上报件 names the upper-level authority it reports to; a 即办件 is
+        decided at the window, never reported up."""
+        errors = {}
+        report_up = self.decision_authority == self.Authority.REPORT_UP
+        if report_up and not self.report_to_id:
+            errors["report_to"] = "上报件须写明上报的上级机关。"
+        if self.report_to_id and not report_up:
+            errors["report_to"] = "只有上报件填写上报机关。"
+        if report_up != (self.handling_kind == self.HandlingKind.REPORT):
+            errors["decision_authority"] = "办件类型为“上报件”的，决定权限须为“上报上级机关决定”，反之亦然。"
+        if self.report_to_id and self.item_id and self.report_to_id == self.item.department_id:
+            errors["report_to"] = "上报机关不能是本事项的主管部门。"
+        return errors
+
+    @property
+    def decided_at_window(self) -> bool:
+        """即办件: accepted and decided at the window in one sitting (committed limit 0)."""
+        return self.handling_kind == self.HandlingKind.INSTANT and self.committed_days == 0
 
     def save(self, *args, **kwargs):
         if self.pk and kwargs.get("update_fields") is None:
@@ -271,9 +349,21 @@ class MaterialRequirement(VersionPart):
     required = models.BooleanField("必要材料", default=True)
     condition = models.CharField("容缺/适用情形", max_length=200, blank=True)
     e_licence = models.BooleanField("可用电子证照替代", default=False)
+    # 免证办: which e-licence type satisfies this material (blank: any of the holder's valid licences).
+    licence_type_code = models.CharField(
+        "可用证照类型代码", max_length=20, blank=True, validators=[licence_type_validator]
+    )
+    commitment_allowed = models.BooleanField(
+        "可以告知承诺替代", default=False, help_text="告知承诺制：申请人签署承诺书后可不提交本材料，决定后事后核查"
+    )
     blank_form = models.FileField("空白表格", upload_to="catalog/forms/", blank=True)
     has_blank_form = models.BooleanField("提供空白表格", default=False)
     note = models.CharField("填报须知", max_length=300, blank=True)
+    # 一件事: requirements of different items with the same key are one material, asked once and
+    # uploaded once (catalog.bundles.material_key; without a key, the same normalised name).
+    share_key = models.SlugField(
+        "共享材料标识", max_length=40, blank=True, help_text="一件事中各事项要求的同一份材料填写相同标识，只需提交一次"
+    )
 
     class Meta(VersionPart.Meta):
         verbose_name = "申请材料"
@@ -286,6 +376,8 @@ class MaterialRequirement(VersionPart):
     def clean(self):
         if not self.required and not self.condition.strip():
             raise ValidationError({"condition": "非必要材料须写明在何种情形下需要提交。"})
+        if self.licence_type_code and not self.e_licence:
+            raise ValidationError({"licence_type_code": "只有“可用电子证照替代”的材料可以指定证照类型。"})
 
 
 class FeeStandard(VersionPart):
@@ -505,3 +597,6 @@ class CatalogChange(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} {self.item.code}"
+
+
+from catalog.bundle_models import Bundle, BundleMember, BundleVersion  # noqa: E402, F401  (一件事)

@@ -59,7 +59,7 @@ def search_items(
 def version_with_parts(queryset=None) -> QuerySet[ItemVersion]:
     """Versions with everything an item page or the item API shows, in a constant number of queries."""
     queryset = queryset if queryset is not None else ItemVersion.objects.all()
-    return queryset.select_related("item__department", "item__replaced_by").prefetch_related(
+    return queryset.select_related("item__department", "item__replaced_by", "regulator", "report_to").prefetch_related(
         Prefetch("materials", queryset=MaterialRequirement.objects.order_by("position", "id")),
         Prefetch("fees", queryset=FeeStandard.objects.order_by("position", "id")),
         Prefetch("steps", queryset=ProcessStep.objects.order_by("position", "id")),

@@ -19,6 +19,7 @@ class MaterialSerializer(serializers.Serializer):
     source = serializers.CharField()
     source_note = serializers.CharField()
     e_licence = serializers.BooleanField()
+    commitment_allowed = serializers.BooleanField(help_text="告知承诺制: a signed commitment may replace it")
 
 
 class FeeSerializer(serializers.Serializer):
@@ -106,6 +107,28 @@ class ItemSummarySerializer(serializers.Serializer):
         }
 
 
+class DecisionAuthoritySerializer(serializers.Serializer):
+    """分级决定: ``kind`` department | chief_representative | report_up; a 上报件 names the upper level,
+    the lower level's preliminary-review limit (art. 43) and the upper level's own decision limit."""
+
+    kind = serializers.CharField()
+    label = serializers.CharField()
+    report_to = DepartmentRefSerializer(allow_null=True)
+    report_days = serializers.IntegerField(allow_null=True)
+    upper_days = serializers.IntegerField(allow_null=True)
+
+
+def decision_authority(version: ItemVersion) -> dict:
+    report_up = version.decision_authority == ItemVersion.Authority.REPORT_UP
+    target = version.report_to if report_up else None
+    return {
+        "kind": version.decision_authority, "label": version.get_decision_authority_display(),
+        "report_to": {"code": target.code, "name": target.name} if target else None,
+        "report_days": version.report_days if report_up else None,
+        "upper_days": version.upper_days if report_up else None,
+    }  # fmt: skip
+
+
 class ItemSerializer(serializers.Serializer):
     """An item as one published version shows it (the item shape of DESIGN.md, and more)."""
 
@@ -127,6 +150,7 @@ class ItemSerializer(serializers.Serializer):
     statutory_days = serializers.IntegerField()
     committed_days = serializers.IntegerField()
     handling_kind = serializers.CharField()
+    decision_authority = DecisionAuthoritySerializer()
     joint = serializers.BooleanField()
     joint_departments = DepartmentRefSerializer(many=True)
     result_name = serializers.CharField()
@@ -135,6 +159,10 @@ class ItemSerializer(serializers.Serializer):
     visits = serializers.IntegerField()
     holiday_service = serializers.BooleanField()
     tell_and_commit = serializers.BooleanField()
+    commitment_text = serializers.CharField(help_text="告知承诺书: what is promised, consequences of a false promise")
+    verification_days = serializers.IntegerField(help_text="working days after the decision for post-verification")
+    instant_rule = serializers.DictField(help_text="秒批 rule of this version ({} when none)")
+    regulator = DepartmentRefSerializer(allow_null=True, help_text="监管部门 the decisions are pushed to")
     intermediary_services = serializers.CharField()
     consult_phone = serializers.CharField()
     complaint_phone = serializers.CharField()
@@ -167,6 +195,7 @@ class ItemSerializer(serializers.Serializer):
             "statutory_days": version.statutory_days,
             "committed_days": version.committed_days,
             "handling_kind": version.handling_kind,
+            "decision_authority": decision_authority(version),
             "joint": version.joint,
             "joint_departments": [{"code": d.code, "name": d.name} for d in version.joint_departments.all()],
             "result_name": version.result_name,
@@ -175,6 +204,12 @@ class ItemSerializer(serializers.Serializer):
             "visits": version.visits,
             "holiday_service": version.holiday_service,
             "tell_and_commit": version.tell_and_commit,
+            "commitment_text": version.commitment_text,
+            "verification_days": version.verification_days,
+            "instant_rule": version.instant_rule,
+            "regulator": (
+                {"code": version.regulator.code, "name": version.regulator.name} if version.regulator else None
+            ),
             "intermediary_services": version.intermediary_services,
             "consult_phone": version.consult_phone,
             "complaint_phone": version.complaint_phone,

@@ -44,10 +44,23 @@ def version_errors(version: ItemVersion) -> dict[str, list[str]]:
         errors["joint_departments"] = ["联合审批事项须列出联办部门。"]
     if not version.materials.exists():
         errors["materials"] = ["请至少列出一项申请材料。"]
+    if problem := commitment_problem(version, version.materials.all()):
+        errors["commitment_text"] = [problem]
     names = [f.name for f in version.fields.all()]
     if len(names) != len(set(names)):
         errors["fields"] = ["申请表字段名不能重复。"]
     return errors
+
+
+def commitment_problem(version: ItemVersion, materials) -> str:
+    """告知承诺制 (国办发〔2020〕42号): a material a commitment may replace needs the item to practise
+    tell-and-commit and to state what is promised and what a false promise costs."""
+    if any(m.commitment_allowed for m in materials):
+        if not version.tell_and_commit:
+            return "列有“可以告知承诺替代”的材料，须勾选“告知承诺制”。"
+        if not (version.commitment_text or "").strip():
+            return "实行告知承诺制的事项须写明承诺内容及虚假承诺的法律后果。"
+    return ""
 
 
 def ensure_valid(version: ItemVersion) -> None:

@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.static import serve
 
+from catalog import figures as public_figures
 from catalog import selectors
 from catalog.flowchart import flowchart_svg
 from catalog.models import Audience, CatalogChange, Item, ItemType, ItemVersion, Theme
@@ -33,6 +34,9 @@ def search(request):
     include_inactive = request.GET.get("all") == "1"
     items = selectors.search_items(**filters, include_inactive=include_inactive).prefetch_related("delegated_to")
     page = Paginator(items, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
+    per_item, _ = public_figures.figures([item.pk for item in page])  # e.g. 好差评 满意率, one query per provider
+    for row in page:
+        row.public_figures = per_item.get(row.pk, [])
     return render(
         request,
         "catalog/search.html",
@@ -55,6 +59,9 @@ def item(request, code):
     context = _guide(version)
     context["versions"] = _frozen_versions(version.item)
     context["apply_url"] = _apply_url(version.item) if context["is_current"] and version.item.accepts_filings else None
+    per_item, per_department = public_figures.figures([version.item_id], [version.item.department_id])
+    context["item_figures"] = per_item.get(version.item_id, [])
+    context["department_figures"] = per_department.get(version.item.department_id, [])
     return render(request, "catalog/item.html", context)
 
 

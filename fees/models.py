@@ -325,6 +325,7 @@ class ReconciliationRun(models.Model):
     matched_count = models.PositiveIntegerField("一致笔数", default=0)
     booked_count = models.PositiveIntegerField("补记笔数", default=0)
     booked_fen = models.BigIntegerField("补记金额（分）", default=0)
+    polled_count = models.PositiveIntegerField("其中查询补记笔数", default=0)  # found by Gateway.query (step 4)
     anomaly_count = models.PositiveIntegerField("差异笔数", default=0)
     error = models.TextField("错误", blank=True)
 

@@ -4,51 +4,49 @@
 
 1. Take (or create) the day's ``ReconciliationRun`` and mark it running; its ``progress`` moves while the
    statement is walked, so the report page can show how far it got.
-2. Fetch the statement (``statement(gateway, day)``: for the simulator its own books, ``SimulatorTransaction``).
+2. Fetch the statement from the gateway (``Gateway.statement(day)``, ``fees.gateways``; the simulator
+   reads its own books, ``SimulatorTransaction``).
 3. Each statement line whose transaction id is in the ledger must agree with it (code and amount), else
    a ``stmt_mismatch`` anomaly. A line missing from the ledger is a lost callback: it is booked through
    the callbacks' own path (``fees.callbacks.book_notification``: lock, checks, one payment); a line that
    cannot be booked (unknown or cancelled code, other amount) becomes a ``stmt_unbooked`` anomaly — the
    money waits in the 待处理专户 until someone decides.
-4. Each ledger payment of that gateway paid that day and absent from the statement is an orphan
-   (``not_in_stmt``): money we say we received and the platform does not know.
-5. The totals are written on the run. Anomalies carry ``day`` and are unique per (gateway, day, reason,
+4. Poll (``Gateway.query``) the codes still unpaid in the ledger that were assessed up to the end of the
+   day (within ``POLL_DAYS``): a payment the platform knows and we do not — its callback lost or still
+   in flight, whatever the day it was paid — is booked the same way (``polled_count``).
+5. Each ledger payment of that gateway absent from the statement is an orphan (``not_in_stmt``): money
+   we say we received and the platform does not know. Our clock and the platform's differ a little and
+   a payment at 23:59:58 may be on the next day's statement, so the run of day D looks at the ledger
+   payments of [D 00:00 − MARGIN, D+1 00:00 − MARGIN) and at the statements of D and D−1: every payment
+   is checked by exactly one run, one that can see both statements it may be on (the last MARGIN of a
+   day is checked the next night, when that day's successor statement exists).
+6. The totals are written on the run. Anomalies carry ``day`` and are unique per (gateway, day, reason,
    transaction id): a second run books nothing, records nothing new and writes the same totals.
 
-Plugging a real platform: give ``statement`` a branch (or, once ``fees.gateways`` carries it, a
-``statement(day)`` method on the gateway) that downloads the platform's 对账单 for the day and yields
-``StatementLine`` rows; nothing else changes.
+Plugging a real platform: implement ``statement`` and ``query`` on its ``Gateway`` (``fees.gateways``);
+nothing here changes.
 """
 
 import json
 import secrets
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
-from datetime import date, datetime, time, timedelta
+from dataclasses import asdict
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from fees import callbacks
-from fees.models import Payment, PaymentAnomaly, ReconciliationRun, SimulatorTransaction
+from fees import callbacks, gateways
+from fees.gateways import StatementLine, day_bounds
+from fees.models import Assessment, Payment, PaymentAnomaly, ReconciliationRun, SimulatorTransaction
 
 PROGRESS_EVERY = 500
+POLL_CHUNK = 500
+POLL_DAYS = 30  # codes assessed longer ago than this are no longer polled (the statement walk still finds them)
+MARGIN = timedelta(minutes=15)  # how far the platform's day may differ from ours at midnight
 Reason = PaymentAnomaly.Reason
-
-
-@dataclass(frozen=True)
-class StatementLine:
-    transaction_id: str
-    payment_code: str
-    amount_fen: int
-    paid_at: datetime
-
-
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = timezone.make_aware(datetime.combine(day, time.min))
-    return start, timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
 
 
 # --- the simulator: its books, its payments, its statement ------------------------------------------
@@ -74,14 +72,8 @@ def simulator_pay(payment_code: str, amount_fen: int, *, lost: bool = False, pai
 
 
 def statement(gateway: str, day: date) -> Iterable[StatementLine]:
-    """The gateway's statement (对账单) for ``day`` (Asia/Shanghai). A real platform's adapter downloads
-    and parses its file here; the simulator reads its own books."""
-    if gateway != "simulator":
-        raise ValueError(f"no statement source for gateway {gateway!r}")
-    start, end = day_bounds(day)
-    rows = SimulatorTransaction.objects.filter(paid_at__gte=start, paid_at__lt=end).order_by("paid_at", "id")
-    for row in rows.values_list("transaction_id", "payment_code", "amount_fen", "paid_at").iterator(chunk_size=2000):
-        yield StatementLine(*row)
+    """The gateway's statement (对账单) for ``day`` (Asia/Shanghai)."""
+    return gateways.get(gateway).statement(day)
 
 
 # --- the run ----------------------------------------------------------------------------------------
@@ -127,6 +119,21 @@ def reconcile(day: date, gateway: str = "simulator") -> ReconciliationRun:
     return run
 
 
+def _book_line(gateway: str, day: date, line: StatementLine, source: str) -> tuple[Payment | None, bool]:
+    """Book a payment the platform knows and the ledger does not (a lost callback); a line that cannot
+    be booked is a ``stmt_unbooked`` anomaly. Returns (payment or None, created)."""
+    data = {"payment_code": line.payment_code, "transaction_id": line.transaction_id,
+            "amount_fen": line.amount_fen, "paid_at": line.paid_at}  # fmt: skip
+    try:
+        return callbacks.book_notification(
+            gateway, data, body={**data, "paid_at": line.paid_at.isoformat(), "source": source}, day=day
+        )
+    except ValidationError as exc:
+        detail = "; ".join(" ".join(v) for v in getattr(exc, "message_dict", {"": exc.messages}).values())
+        _anomaly(gateway, day, Reason.STATEMENT_UNBOOKED, line, f"对账单款项无法入账：{detail}")
+        return None, False
+
+
 def _walk(run: ReconciliationRun, gateway: str, day: date) -> None:
     lines = list(statement(gateway, day))
     ledger = {
@@ -139,17 +146,8 @@ def _walk(run: ReconciliationRun, gateway: str, day: date) -> None:
     for n, line in enumerate(lines, 1):
         payment = ledger.get(line.transaction_id)
         if payment is None:
-            data = {"payment_code": line.payment_code, "transaction_id": line.transaction_id,
-                    "amount_fen": line.amount_fen, "paid_at": line.paid_at}  # fmt: skip
-            try:
-                payment, created = callbacks.book_notification(
-                    gateway, data, body={**data, "paid_at": line.paid_at.isoformat(), "source": "statement"}, day=day
-                )
-            except ValidationError as exc:
-                detail = "; ".join(" ".join(v) for v in getattr(exc, "message_dict", {"": exc.messages}).values())
-                _anomaly(gateway, day, Reason.STATEMENT_UNBOOKED, line, f"对账单款项无法入账：{detail}")
-                payment = None
-            else:
+            payment, created = _book_line(gateway, day, line, "statement")
+            if payment is not None:
                 ledger[line.transaction_id] = payment
                 if created:
                     booked, booked_fen = booked + 1, booked_fen + payment.amount_fen
@@ -162,19 +160,52 @@ def _walk(run: ReconciliationRun, gateway: str, day: date) -> None:
                          payment.assessment)  # fmt: skip
         if n % PROGRESS_EVERY == 0:
             ReconciliationRun.objects.filter(pk=run.pk).update(progress=n)
-    in_statement = {line.transaction_id for line in lines}
+    polled, polled_fen = _poll_pending(gateway, day)
+    _find_orphans(gateway, day, {line.transaction_id for line in lines})
     start, end = day_bounds(day)
-    day_ledger = Payment.objects.select_related("assessment").filter(channel=gateway, paid_at__gte=start,
-                                                                     paid_at__lt=end)  # fmt: skip
-    for payment in day_ledger.exclude(transaction_id__in=in_statement).iterator(chunk_size=2000):
-        _anomaly(gateway, day, Reason.NOT_IN_STATEMENT, payment, "台账有此笔，平台对账单无")
+    day_ledger = Payment.objects.filter(channel=gateway, paid_at__gte=start, paid_at__lt=end)
     totals = day_ledger.aggregate(fen=Sum("amount_fen"))
     run.progress = len(lines)
     run.statement_count, run.statement_fen = len(lines), sum(line.amount_fen for line in lines)
     run.ledger_count, run.ledger_fen = day_ledger.count(), totals["fen"] or 0
     run.matched_count = matched
-    run.booked_count += booked
-    run.booked_fen += booked_fen
+    run.booked_count += booked + polled
+    run.booked_fen += booked_fen + polled_fen
+    run.polled_count += polled
     run.anomaly_count = PaymentAnomaly.objects.filter(gateway=gateway, day=day).count()
     run.status, run.finished_at = ReconciliationRun.Status.DONE, timezone.now()
     run.save()
+
+
+def _poll_pending(gateway: str, day: date) -> tuple[int, int]:
+    """Step 4: ask the platform about the codes still due that were assessed by the end of ``day``.
+    Returns (payments booked, their amount)."""
+    _, end = day_bounds(day)
+    pending = Assessment.objects.filter(
+        status=Assessment.Status.DUE, assessed_at__lt=end, assessed_at__gte=end - timedelta(days=POLL_DAYS)
+    ).order_by("pk")
+    platform = gateways.get(gateway)
+    booked = booked_fen = last_pk = 0
+    while chunk := list(pending.filter(pk__gt=last_pk).values_list("pk", "payment_code")[:POLL_CHUNK]):
+        last_pk = chunk[-1][0]
+        for line in platform.query([code for _, code in chunk]):
+            if Payment.objects.filter(channel=gateway, transaction_id=line.transaction_id).exists():
+                continue  # its callback arrived meanwhile
+            payment, created = _book_line(gateway, day, line, "query")
+            if created:
+                booked, booked_fen = booked + 1, booked_fen + payment.amount_fen
+    return booked, booked_fen
+
+
+def _find_orphans(gateway: str, day: date, in_statement: set[str]) -> None:
+    """Step 5: ledger payments of [D − MARGIN, D+1 − MARGIN) on neither the statement of D nor that of D−1."""
+    start, end = day_bounds(day)
+    window = Payment.objects.select_related("assessment").filter(
+        channel=gateway, paid_at__gte=start - MARGIN, paid_at__lt=end - MARGIN
+    )
+    missing = [p for p in window.exclude(transaction_id__in=in_statement).iterator(chunk_size=2000)]
+    if missing:
+        previous = {line.transaction_id for line in statement(gateway, day - timedelta(days=1))}
+        for payment in missing:
+            if payment.transaction_id not in previous:
+                _anomaly(gateway, day, Reason.NOT_IN_STATEMENT, payment, "台账有此笔，平台对账单无")

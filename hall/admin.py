@@ -159,3 +159,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# The front desk's admin (categories, windows, templates, the holiday item list) registers itself here.
+from hall.frontdesk import admin as _frontdesk_admin  # noqa: E402, F401

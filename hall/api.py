@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hall.errors import DomainError
+from hall.frontdesk.selectors import windows_of
 from hall.selectors import departments_of
 from hall.serializers import MeSerializer, TokenRequestSerializer, TokenSerializer
 from hall.throttling import AnonRateThrottle
@@ -47,5 +48,6 @@ class MeView(APIView):
             "name": str(user),
             "roles": sorted(user.role_names),
             "departments": list(departments_of(user).values("code", "name")),
+            "windows": [{"code": w.number, "name": w.name} for w in windows_of(user)],
         }
         return Response(MeSerializer(data).data)

@@ -111,6 +111,20 @@ def working_days_between(a: date, b: date) -> int:
     return sum(_is_working(a + timedelta(days=i), overrides) for i in range(1, (b - a).days + 1))
 
 
+def working_day_ordinals(first: date, last: date) -> list[tuple[date, int]]:
+    """Each day from ``first`` to ``last`` with the working days after ``first`` up to and including it —
+    ``working_days_between(first, day)`` for every day at once (one load of the overrides): the table a
+    set-based statement joins to count working days between two instants (supervision's statistics)."""
+    overrides, _ = _load()
+    rows, n, day = [], 0, first
+    while day <= last:
+        if day > first and _is_working(day, overrides):
+            n += 1
+        rows.append((day, n))
+        day += timedelta(days=1)
+    return rows
+
+
 def local_date(at: datetime) -> date:
     """The calendar day of an instant in Asia/Shanghai (the law's clock, whatever the server's)."""
     return at.astimezone(SHANGHAI).date()

@@ -42,7 +42,8 @@ class Department(models.Model):
     """A district department or a township/street hall (乡镇(街道)便民服务中心)."""
 
     class Level(models.TextChoices):
-        # GB/T 39046 附录 A.2 行使层级 codes.
+        # GB/T 39046 附录 A.2 行使层级 codes. 市级 is the upper level a district reports 上报件 to.
+        CITY = "3", "市级"
         DISTRICT = "4", "县（区）级"
         TOWNSHIP = "5", "乡镇（街道）级"
 
@@ -265,3 +266,19 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.handler} #{self.pk}"
+
+
+# The front desk (取号叫号, 预约, 代办) lives in its own module; importing it registers its models here.
+from hall.frontdesk.models import (  # noqa: E402, F401
+    Appointment,
+    AppointmentSlot,
+    AppointmentTemplate,
+    CategoryWindow,
+    HolidayItem,
+    InvestmentProject,
+    ServiceCategory,
+    Ticket,
+    TicketCase,
+    TicketSequence,
+    WindowState,
+)

@@ -10,6 +10,10 @@
 4. ``sweep`` (beat, every minute) dispatches every message not done whose time has come, however
    old: no window after which a side effect is forgotten. A message dispatched twice runs once
    (``SELECT … FOR UPDATE SKIP LOCKED`` and the ``done_at`` check).
+5. ``purge_done`` (beat, daily) deletes messages done more than ``OUTBOX_RETENTION_DAYS`` ago, in
+   small batches: a done row is a receipt for operators, not a record (the case's events, notices and
+   notifications are the record), and a million cases leave several million of them a year. Messages
+   not done are never purged.
 
 Handlers are module-level functions named by dotted path whose keyword arguments are the JSON
 payload; each must be safe to run again after a crash between its effect and the commit (at least
@@ -110,6 +114,18 @@ def sweep(*, limit: int = 500, now=None) -> int:
     return sent
 
 
+def purge_done(*, older_than: timedelta, batch: int = 5000, now=None) -> int:
+    """Delete messages done before ``now - older_than``, ``batch`` rows per statement (short locks, no
+    long transaction). Returns how many were deleted."""
+    cutoff = (now or timezone.now()) - older_than
+    deleted = 0
+    while ids := list(
+        OutboxMessage.objects.filter(done_at__lt=cutoff).order_by("id").values_list("pk", flat=True)[:batch]
+    ):
+        deleted += OutboxMessage.objects.filter(pk__in=ids).delete()[0]
+    return deleted
+
+
 def drain(*, limit: int = 10_000, now=None) -> int:
     """Run due messages in this process until none is due (``manage.py drain_outbox``: an operator's
     tool when no worker runs; handlers may enqueue more, e.g. a notification its email). Returns how
@@ -122,3 +138,10 @@ def drain(*, limit: int = 10_000, now=None) -> int:
             return done
         done += results.count("done")
     return done
+
+
+def enqueue_later(handler: str, at, **payload) -> OutboxMessage:
+    """A side effect due at ``at``, not before: a handler that records its own failed attempt (a webhook
+    delivery log) schedules its retry this way, with ``retry_delay`` backoff, instead of raising (which
+    would roll its log back). The sweep dispatches it once due."""
+    return OutboxMessage.objects.create(handler=handler, payload=payload, available_at=at)

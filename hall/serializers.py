@@ -15,8 +15,14 @@ class DepartmentRefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+class MeWindowSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
 class MeSerializer(serializers.Serializer):
     username = serializers.CharField()
     name = serializers.CharField()
     roles = serializers.ListField(child=serializers.CharField())
     departments = DepartmentRefSerializer(many=True)
+    windows = MeWindowSerializer(many=True, help_text="the windows the user serves (A/B staff, chief representative)")

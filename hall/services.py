@@ -90,9 +90,10 @@ def record_heartbeat(name: str) -> Heartbeat:
     return beat
 
 
-# Django-admin permissions a role needs: catalog admins edit the directory and the calendar there.
+# Django-admin permissions a role needs: catalog admins edit the directory, the calendar and the holiday item
+# list (节假日事项目录: which items may be booked on holidays) there.
 ROLE_ADMIN_PERMISSIONS = {
-    Role.CATALOG_ADMIN: {"catalog": None, "hall": ("calendarday", "calendaryear")},
+    Role.CATALOG_ADMIN: {"catalog": None, "hall": ("calendarday", "calendaryear", "holidayitem")},
 }
 
 

@@ -176,14 +176,80 @@ ANOMALY_MAX_SUSPENSIONS_PER_CLERK_MONTH = env.int("ANOMALY_MAX_SUSPENSIONS_PER_C
 # … at least this many 不满意/非常不满意 ratings on one window within one period of this many days.
 ANOMALY_BAD_RATINGS_PER_WINDOW = env.int("ANOMALY_BAD_RATINGS_PER_WINDOW", default=3)
 ANOMALY_BAD_RATINGS_DAYS = env.int("ANOMALY_BAD_RATINGS_DAYS", default=7)
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=30)
+# The front desk (hall.frontdesk) reaches items and cases through this module (hall imports no later app).
+FRONTDESK_ADAPTER = "approvals.frontdesk"
+# 爽约: a booking not checked in this many minutes after its slot ended is recorded as a no-show; this many
+# no-shows within FRONTDESK_NO_SHOW_DAYS days stop online booking for FRONTDESK_NO_SHOW_BAN_DAYS days.
+FRONTDESK_NO_SHOW_GRACE_MINUTES = env.int("FRONTDESK_NO_SHOW_GRACE_MINUTES", default=30)
+FRONTDESK_NO_SHOW_LIMIT = env.int("FRONTDESK_NO_SHOW_LIMIT", default=3)
+FRONTDESK_NO_SHOW_DAYS = env.int("FRONTDESK_NO_SHOW_DAYS", default=90)
+FRONTDESK_NO_SHOW_BAN_DAYS = env.int("FRONTDESK_NO_SHOW_BAN_DAYS", default=30)
+# Slots are made this many days ahead (beat, daily) from the categories' templates.
+FRONTDESK_BOOKING_DAYS = env.int("FRONTDESK_BOOKING_DAYS", default=14)
+# The hall office (政务服务管理办公室) that assigns agents (代办员) to investment projects.
+HALL_OFFICE_DEPARTMENT = env.str("HALL_OFFICE_DEPARTMENT", default="ZWB")
+# 3550 figures (supervision/three_five_fifty.py): which items (filed on their own) and which 一件事 bundles measure a
+# business start-up, a real-estate registration and a construction permit, first filing to approval, against targets.
+STATISTICS_3550 = {
+    "business": {"label": "企业开办", "target_days": 3, "items": ["SCJGJ-XK-0001", "SCJGJ-GG-0002", "SCJGJ-XK-0006"],
+                 "bundles": ["YJS-KBQY"]},
+    "real_estate": {"label": "不动产登记", "target_days": 5,
+                    "items": ["ZRZYJ-QR-0001", "ZRZYJ-QR-0002", "ZRZYJ-QR-0003", "ZRZYJ-QR-0004"],
+                    "bundles": ["YJS-ESFMM"]},
+    "construction": {"label": "工程建设项目施工许可", "target_days": 50, "items": ["ZJJ-XK-0001"]},
+}  # fmt: skip
+# 绩效评估 (supervision/scores.py; docs/supervision.md, "Scores"): the parts of a month's score and their weights
+# (summing to 100). No national formula exists; a hall sets its own here. Published months keep the weights they used.
+SCORE_FORMULA = {
+    "on_time": {"label": "按时办结率", "weight": 30},
+    "satisfaction": {"label": "好差评满意度", "weight": 20},
+    "correction": {"label": "一次性告知（补正率）", "weight": 10},
+    "cards": {"label": "红黄牌", "weight": 20, "red": 2, "yellow": 0.5},
+    "orders": {"label": "督办逾期", "weight": 10, "per": 5, "count": "orders_overdue", "unit": "逾期升级的督办"},
+    "anomalies": {"label": "异常行为", "weight": 5, "per": 1, "count": "anomalies", "unit": "经督办确认的异常行为"},
+    "audits": {"label": "办件抽查", "weight": 5, "per": 2.5, "count": "audit_issues", "unit": "抽查发现问题"},
+}  # fmt: skip
+# 办件抽查 (supervision/sampling.py): 即办件 are sampled as their own stratum at this share (at least one).
+SAMPLING_INSTANT_RATE = env.float("SAMPLING_INSTANT_RATE", default=0.05)
+# 接待人次 (visitors per day) in the statistics: the front desk's queue tickets, ``app_label.Model.date_field``;
+# not shown while that model has no rows in the range.
+STATISTICS_VISITORS_SOURCE = env.str("STATISTICS_VISITORS_SOURCE", default="hall.Ticket.day")
+
+# --- 好差评 and complaints (issue 21; docs/ratings.md) --------------------------------------------------
+# A rating may be changed once within this many hours of being given (GB/T 39734 评价时效: NF, local choice).
+RATING_EDIT_HOURS = env.int("RATING_EDIT_HOURS", default=24)
+# A bad rating is verified (回访核实) within 1 working day and rectified within this many working days
+# (a Sichuan city's 15 working days; the national figure is NF).
+RATING_VERIFY_DAYS = env.int("RATING_VERIFY_DAYS", default=1)
+RATING_RECTIFY_DAYS = env.int("RATING_RECTIFY_DAYS", default=15)
+# The SMS rating link of a window visit is valid this many days (Guangdong: 7 calendar days to rate).
+RATING_LINK_DAYS = env.int("RATING_LINK_DAYS", default=7)
+# 行政区划代码 of the hall in the provincial 好差评 export (GB/T 2260; set it to the district's code).
+RATING_AREA_CODE = env.str("RATING_AREA_CODE", default="330106")
+# Complaints: the department's default answer period (working days) and the duplicate window (days).
+COMPLAINT_DUE_DAYS = env.int("COMPLAINT_DUE_DAYS", default=5)
+COMPLAINT_MERGE_DAYS = env.int("COMPLAINT_MERGE_DAYS", default=30)
+# 12345 hotline: the shared HMAC key of its signed calls, and where answers go back (outbox, retried).
+HOTLINE_SECRET = env.str("HOTLINE_SECRET", default="hotline-secret-change-me")
+HOTLINE_BACKEND = env.str("HOTLINE_BACKEND", default="supervision.hotline.LoggingBackend")
+HOTLINE_URL = env.str("HOTLINE_URL", default="")
 CELERY_BEAT_SCHEDULE = {
     "beat-heartbeat": {"task": "hall.tasks.beat_heartbeat", "schedule": BEAT_INTERVAL_SECONDS},
     "scan-deadlines": {"task": "supervision.tasks.scan_deadlines_task", "schedule": SCAN_INTERVAL_SECONDS},
     "sweep-outbox": {"task": "hall.tasks.sweep_outbox", "schedule": env.int("OUTBOX_SWEEP_SECONDS", default=60)},
+    # done outbox rows are receipts, not records: kept OUTBOX_RETENTION_DAYS, then deleted (hall.outbox.purge_done)
+    "purge-outbox": {"task": "hall.tasks.purge_outbox", "schedule": crontab(hour=3, minute=15)},
     # the daily digest of the audit chains (hall.digest), after midnight so it seals the day before
     "audit-digest": {"task": "hall.audit_tasks.audit_digest", "schedule": crontab(hour=0, minute=5)},
     # 对账 of yesterday (fees.reconcile): after the platform publishes its statement for the day before
     "reconcile-payments": {"task": "fees.tasks.reconcile_yesterday", "schedule": crontab(hour=2, minute=30)},
+    # the front desk: slots ahead from the templates, no-shows after each slot, reminders the evening before
+    "appointment-slots": {"task": "hall.frontdesk.tasks.make_slots", "schedule": crontab(hour=1, minute=0)},
+    "appointment-no-shows": {"task": "hall.frontdesk.tasks.record_no_shows", "schedule": crontab(minute="*/10")},
+    "appointment-reminders": {"task": "hall.frontdesk.tasks.send_reminders", "schedule": crontab(hour=18, minute=0)},
+    # 月度报告 (supervision.report): daily; generates the previous month's once, on the month's first working day
+    "monthly-report": {"task": "supervision.tasks.monthly_report_task", "schedule": crontab(hour=7, minute=30)},
 }
 
 # --- Auth, sessions, login throttling ------------------------------------------------------------
@@ -231,6 +297,16 @@ STORAGES = {
     "staticfiles": {"BACKEND": "hall.storage.StaticFilesStorage"},
 }
 UPLOAD_MAX_MB = env.int("UPLOAD_MAX_MB", default=20)
+
+# Reform modes (issue 17; docs/workflow.md). 告知承诺制: after a commitment found false the applicant may
+# not use tell-and-commit for that item for this many days (信用约束; a credit period, not a legal clock).
+TELL_AND_COMMIT_RESTRICTION_DAYS = env.int("TELL_AND_COMMIT_RESTRICTION_DAYS", default=365)
+# 秒批: the share of instant approvals drawn for a supervisor's audit (0.0 – 1.0).
+INSTANT_APPROVAL_SAMPLE_RATE = env.float("INSTANT_APPROVAL_SAMPLE_RATE", default=0.2)
+# 双向推送: a decision push to a regulator's webhook is given up after this many failed attempts (the
+# outbox retries with a growing delay between them); timeout of one delivery in seconds.
+REGULATOR_PUSH_MAX_ATTEMPTS = env.int("REGULATOR_PUSH_MAX_ATTEMPTS", default=10)
+REGULATOR_PUSH_TIMEOUT = env.float("REGULATOR_PUSH_TIMEOUT", default=5.0)
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 # --- Mail (notifications); the embedded default writes mails to var/mail ------------------------------
@@ -246,6 +322,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="行政服务中心 <
 
 # --- Payments --------------------------------------------------------------------------------------
 FEES_SIMULATOR_SECRET = env.str("FEES_SIMULATOR_SECRET", default="simulator-secret-change-me")
+# Courier tracking callbacks (approvals.carriers): HMAC-SHA256 key shared with the courier.
+DELIVERY_CALLBACK_SECRET = env.str("DELIVERY_CALLBACK_SECRET", default="carrier-secret-change-me")
 
 # --- Proxies: who the client is (hall/net.py, docs/operations.md) -------------------------------------
 # Behind a TLS proxy that sets X-Forwarded-Proto (docs/operations.md).
@@ -288,6 +366,13 @@ REST_FRAMEWORK = {
         "user": env.str("THROTTLE_USER", default="1200/min"),
         "login": env.str("THROTTLE_LOGIN", default="20/min"),
         "progress": env.str("THROTTLE_PROGRESS", default="30/min"),
+        "kiosk": env.str("THROTTLE_KIOSK", default="60/min"),
+        "board": env.str("THROTTLE_BOARD", default="600/min"),
+        # complaints filed without an account, per client address (issue 21)
+        "complaints_anon": env.str("THROTTLE_COMPLAINTS_ANON", default="5/hour"),
+        "licences": env.str("THROTTLE_LICENCES", default="60/min"),
+        # the 12345 hotline's work orders (signed), per client address: one platform, bursts (issue 21)
+        "hotline": env.str("THROTTLE_HOTLINE", default="600/min"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -298,6 +383,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # 评价渠道 (GB/T 39046 表9) beside the case's 申报渠道: two choice sets named "channel"
+    "ENUM_NAME_OVERRIDES": {
+        "RatingChannelEnum": "approvals.models.Evaluation.Channel",
+        "ChannelEnum": "approvals.models.Application.Channel",
+        "LicenceStatusEnum": "approvals.models_licences.Licence.Status",
+    },
 }
 
 # --- Security ----------------------------------------------------------------------------------------

@@ -26,3 +26,19 @@ def sweep_outbox() -> int:
     from hall import outbox
 
     return outbox.sweep()
+
+
+@shared_task(name="hall.tasks.purge_outbox")
+def purge_outbox() -> int:
+    """Beat, daily: delete outbox messages done more than OUTBOX_RETENTION_DAYS ago (never one not done)."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    from hall import outbox
+
+    return outbox.purge_done(older_than=timedelta(days=settings.OUTBOX_RETENTION_DAYS))
+
+
+# The front desk's beat tasks (hall.frontdesk.tasks) register with the worker through this module.
+from hall.frontdesk import tasks as _frontdesk_tasks  # noqa: E402, F401

@@ -8,6 +8,7 @@ fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-noto-cjk)
 ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset || missing+=(libharfbuzz-subset0)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)  # the outage tests start their own
+command -v pdffonts >/dev/null 2>&1 || missing+=(poppler-utils)  # pdffonts, pdftoppm: the PDF font test, docs/documents.md images
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "system-deps: installing ${missing[*]} (Debian packages)"

@@ -58,11 +58,14 @@ class SummaryView(APIView):
 
     permission_classes = [IsSupervisor]
 
-    @extend_schema(responses={200: s.SummarySerializer, **ERRORS})
+    @extend_schema(parameters=[s.TierFilterSerializer], responses={200: s.SummarySerializer, **ERRORS})
     def get(self, request):
+        filters = s.TierFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
         now = timezone.now()
         alarm = selectors.scheduler_alarm(now, selectors.last_scan())
-        return Response(s.SummarySerializer({**selectors.summary(now), "alarms": [alarm] if alarm else []}).data)
+        figures = selectors.summary(now, tier=filters.validated_data["tier"])
+        return Response(s.SummarySerializer({**figures, "alarms": [alarm] if alarm else []}).data)
 
 
 class EventFeedView(APIView):

@@ -7,10 +7,13 @@ never silently widened to "everything".
 
 from django import forms
 
+from hall.models import Department
 from hall.paging import decode_cursor
 from supervision.models import Warning
 
 ALL = ("", "全部")
+# 两级大厅: the department's level (GB/T 39046 A.2 codes, ``hall.Department.Level``)
+TIERS = [(Department.Level.DISTRICT.value, "区级部门"), (Department.Level.TOWNSHIP.value, "乡镇（街道）")]
 
 
 class CursorField(forms.CharField):
@@ -43,6 +46,10 @@ class WarningFilterForm(forms.Form):
     department = forms.ChoiceField(
         label="承办部门", required=False, error_messages={"invalid_choice": "没有这个部门，请从列表中选择。"}
     )
+    tier = forms.ChoiceField(
+        label="层级", required=False, choices=[ALL, *TIERS],
+        error_messages={"invalid_choice": "层级只能是区级部门或乡镇（街道）。"},
+    )  # fmt: skip
     open = forms.ChoiceField(
         label="状态", required=False, choices=[("true", "未解除"), ("false", "已解除"), ("all", "全部")],
         error_messages={"invalid_choice": "状态只能是未解除、已解除或全部。"},
@@ -66,14 +73,14 @@ class WarningFilterForm(forms.Form):
         """The ``selectors.warning_list`` keyword arguments (only call once the form is valid)."""
         data = self.cleaned_data
         return {
-            "kind": data["kind"], "level": data["level"], "department": data["department"],
+            "kind": data["kind"], "level": data["level"], "department": data["department"], "tier": data["tier"],
             "open": data["open"] or "true", "since": data["from"], "until": data["to"],
         }  # fmt: skip
 
     def filter_query(self) -> dict:
         """The filters as they should stay in the paging links (the default, open ones, left out)."""
         data = self.cleaned_data
-        query = {name: data[name] for name in ("kind", "level", "department") if data[name]}
+        query = {name: data[name] for name in ("kind", "level", "department", "tier") if data[name]}
         if data["open"] and data["open"] != "true":
             query["open"] = data["open"]
         query.update({name: data[name].isoformat() for name in ("from", "to") if data[name]})

@@ -16,14 +16,25 @@ class Warning(models.Model):
         DECISION = "decision", "办结预警/超期"  # arts. 42, 45
         DELIVERY = "delivery", "送达超期"  # art. 44
         ORDER = "order", "督办逾期"  # a 督办 not answered by its due: escalated to 约谈 (supervision.orders)
+        JOINT_TASK = "joint_task", "联办意见超期"  # arts. 26, 42: a department's opinion on a joint case is late
+        # a bad rating not verified (yellow) or not rectified (red) in time (差评整改, approvals.FollowUp)
+        FOLLOW_UP = "follow_up", "差评整改超期"
+        VERIFICATION = "verification", "承诺核查超期"  # 告知承诺制 post-verification past its due (国办发〔2020〕42号)
 
     class Level(models.TextChoices):
         YELLOW = "yellow", "黄牌"
         RED = "red", "红牌"
 
+    # NULL for a follow-up's card (a window visit's rating has no case; a case may have two rated stages):
+    # the card names its follow-up instead, unique per (follow-up, level).
     application = models.ForeignKey(
-        "approvals.Application", verbose_name="办件", on_delete=models.PROTECT, related_name="warnings"
-    )
+        "approvals.Application", verbose_name="办件", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="warnings",
+    )  # fmt: skip
+    follow_up = models.ForeignKey(
+        "approvals.FollowUp", verbose_name="差评整改", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="warnings",
+    )  # fmt: skip
     # Denormalised from the case: the dashboard filters and counts per department without a join.
     department = models.ForeignKey(
         "hall.Department", verbose_name="承办部门", on_delete=models.PROTECT, related_name="+"
@@ -40,6 +51,11 @@ class Warning(models.Model):
         ordering = ["-raised_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["application", "kind", "level"], name="one_warning_per_case_kind_level"),
+            models.UniqueConstraint(
+                fields=["follow_up", "level"],
+                condition=models.Q(follow_up__isnull=False),
+                name="one_warning_per_follow_up_level",
+            ),
         ]
         indexes = [
             # The open-warnings list (newest first) and the scan's resolve step.
@@ -52,7 +68,7 @@ class Warning(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.application_id} {self.get_kind_display()} {self.get_level_display()}"
+        return f"{self.application_id or self.follow_up_id} {self.get_kind_display()} {self.get_level_display()}"
 
     @property
     def is_open(self) -> bool:
@@ -89,6 +105,7 @@ class FeedEntry(models.Model):
         ORDER = "order", "督办"
         ANOMALY = "anomaly", "异常行为"
         PAYMENT = "payment", "缴费"
+        FINDING = "finding", "监管反馈"  # 双向推送: a regulator's finding on a decided case
 
     kind = models.CharField("类型", max_length=10, choices=Kind.choices)
     action = models.CharField("动作", max_length=40)
@@ -243,3 +260,14 @@ class OrderAttachment(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+# 绩效评估, 办件抽查 and the monthly report (issue 19) live in their own module.
+from supervision.complaint_models import Complaint, ComplaintAttachment, HotlineDelivery  # noqa: E402, F401  (投诉, 12345)
+from supervision.models_performance import (  # noqa: E402, F401
+    MonthlyReport,
+    SampledCase,
+    SamplingDraw,
+    Score,
+    ScoreSheet,
+)

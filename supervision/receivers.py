@@ -2,6 +2,7 @@
 
 from django.dispatch import receiver
 
+from approvals.signals import regulator_finding
 from fees import signals as fees_signals
 from hall.signals import audit_digest_written
 from supervision import feed
@@ -32,4 +33,17 @@ def put_payment_in_the_feed(sender, application, at, payment=None, **kwargs):
         FeedEntry.Kind.PAYMENT, "payment.booked", at=at, case_number=application.number, ref_id=payment.pk,
         data={"amount_fen": payment.amount_fen, "channel": payment.channel, "receipt_number": payment.receipt_number,
               "department": {"code": application.department.code, "name": application.department.name}},
+    )  # fmt: skip
+
+
+@receiver(regulator_finding, dispatch_uid="supervision.finding_to_feed")
+def put_finding_in_the_feed(sender, finding, **kwargs):
+    """监管反馈 (审批与监管信息双向推送): a regulator's finding on a decided case reaches supervision in the
+    event feed, in the transaction that recorded it (issue 17)."""
+    case = finding.application
+    feed.publish(
+        FeedEntry.Kind.FINDING, "regulator.finding", at=finding.at, case_number=case.number, ref_id=finding.pk,
+        data={"text": finding.text, "actor_role": "regulator",
+              "regulator": {"code": finding.department.code, "name": finding.department.name},
+              "department": {"code": case.department.code, "name": case.department.name}},
     )  # fmt: skip

@@ -114,7 +114,7 @@ def _elapsed(start: str, end: str) -> str:
 
 ACTION_LABELS = {step.name: step.label for step in STEPS}
 SUSPENSION_ACTIONS = "('suspend', 'extend')"  # 特别程序 (art. 45) and 延期 (art. 42)
-DECISION_ACTIONS = "('approve', 'deny')"
+DECISION_ACTIONS = "('approve', 'deny', 'decide_on_the_spot')"
 CLOSING_ACTIONS = "('deny', 'withdraw', 'reject_intake', 'terminate')"
 
 

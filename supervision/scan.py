@@ -24,7 +24,18 @@ The rules (行政许可法; docs/supervision.md):
   notice sent in time moves the case to ``correction_requested``;
 - ``decision`` yellow — accepted, under review or awaiting the decision, in the last fifth of the period
   (``decision_yellow_at`` ≤ at ≤ ``decision_due``); red — past ``decision_due`` (arts. 42, 82);
-- ``delivery`` red — decided, approved, not delivered after ``delivery_due`` (art. 44).
+- ``delivery`` red — decided, approved, not delivered after ``delivery_due`` (art. 44);
+- ``joint_task`` red — a participating department of a joint case has not given its opinion by its
+  task's ``due`` while the case's clock runs (arts. 26, 42; ``approvals.joint``). One card per case
+  (unique per case, kind and level), on the department whose late task is due first; resolved when
+  the last late opinion arrives (``_joint_tasks``).
+- ``follow_up`` yellow — a bad rating's follow-up (差评整改) not verified by ``verify_due`` (1 working day);
+  red — not rectified by ``rectify_due`` (default 15 working days; 国办发〔2019〕51号). These cards name
+  the follow-up, not a case (``FOLLOW_UP_CARDS``), are raised by ``scan_follow_ups`` (four more statements,
+  run with every scan) and resolved at the act that ended the period.
+- ``verification`` red — a 告知承诺制 post-verification (``approvals.Verification``) still pending
+  after its ``due_at`` while the approval stands (国办发〔2020〕42号: 事后核查); resolved at the
+  verification (its ``verified_at``) or when the case is revoked (``verifications``).
 
 A suspended case's clock stands still (art. 45): no decision warning is raised for it, and the
 decision warnings it already has are neither resolved nor re-opened until it resumes.
@@ -39,7 +50,8 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
-from approvals.models import Application, Material, State
+from approvals import licences
+from approvals.models import Application, Commitment, FollowUp, JointTask, Material, State, Verification
 from approvals.workflow import DECISION_CLOCK_STATES
 from catalog.models import MaterialRequirement
 from supervision.models import Warning
@@ -70,6 +82,11 @@ def _tables() -> dict[str, str]:
         "warning": _q(Warning._meta.db_table),
         "material": _q(Material._meta.db_table),
         "requirement": _q(MaterialRequirement._meta.db_table),
+        "task": _q(JointTask._meta.db_table),
+        "follow_up": _q(FollowUp._meta.db_table),
+        "verification": _q(Verification._meta.db_table),
+        "commitment": _q(Commitment._meta.db_table),
+        "committed": _q(Commitment.requirements.through._meta.db_table),
     }
 
 
@@ -78,10 +95,13 @@ def _in(states) -> str:
 
 
 DECISION_STATES = _in(DECISION_CLOCK_STATES)  # approvals.workflow: where the decision period runs
+# A required material counts as provided when uploaded or replaced by a signed 告知承诺书.
 INCOMPLETE = (
     "EXISTS (SELECT 1 FROM {requirement} r WHERE r.version_id = a.item_version_id AND r.required"
     " AND NOT EXISTS (SELECT 1 FROM {material} m WHERE m.application_id = a.id"
-    " AND m.requirement_id = r.id AND NOT m.superseded))"
+    " AND m.requirement_id = r.id AND NOT m.superseded)"
+    " AND NOT EXISTS (SELECT 1 FROM {commitment} c JOIN {committed} cr ON cr.commitment_id = c.id"
+    " WHERE c.application_id = a.id AND cr.materialrequirement_id = r.id))"
 )
 
 RULES = (
@@ -231,6 +251,69 @@ def _raise(cursor, t: dict, rule: Rule, at) -> int:
     return cursor.rowcount
 
 
+# 差评整改 (approvals.FollowUp): (level, due column, the act that ended the period). Verification ends when
+# it is recorded or the follow-up closes otherwise (withdrawn, invalidated); rectification when it closes.
+FOLLOW_UP_CARDS = (
+    (Level.YELLOW, "verify_due", "COALESCE(f.verified_at, f.closed_at)"),
+    (Level.RED, "rectify_due", "f.closed_at"),
+)
+
+
+def _follow_ups(cursor, t: dict, at) -> tuple[dict, int]:
+    """Steps 1 and 3 for follow-ups, one statement each per level: raise a card for every follow-up whose
+    period ran out before it ended (still open, or ended late — recorded as of its due instant when the
+    scan comes later), resolve open cards whose period has ended. A follow-up ended by an upheld appeal
+    raises nothing new (the rating was found invalid)."""
+    raised, resolved = {}, 0
+    w = t["warning"]
+    for level, due, ended in FOLLOW_UP_CARDS:
+        cursor.execute(
+            f"INSERT INTO {w} (application_id, follow_up_id, department_id, kind, level, due_at, raised_at,"
+            " resolved_at)"
+            f" SELECT NULL, f.id, f.department_id, %s, %s, f.{due}, f.{due},"
+            f" CASE WHEN {ended} <= %s THEN {ended} END FROM {t['follow_up']} f"
+            f" WHERE f.{due} < %s AND ({ended} IS NULL OR {ended} > f.{due}) AND f.state <> %s"
+            " ON CONFLICT (follow_up_id, level) WHERE follow_up_id IS NOT NULL DO NOTHING",
+            [Kind.FOLLOW_UP, level, at, at, FollowUp.State.INVALIDATED],
+        )
+        raised[f"{Kind.FOLLOW_UP}_{level}"] = cursor.rowcount
+        cursor.execute(
+            f"UPDATE {w} SET resolved_at = (SELECT {ended} FROM {t['follow_up']} f WHERE f.id = {w}.follow_up_id)"
+            f" WHERE resolved_at IS NULL AND kind = %s AND level = %s AND follow_up_id IN"
+            f" (SELECT f.id FROM {t['follow_up']} f WHERE {ended} <= %s)",
+            [Kind.FOLLOW_UP, level, at],
+        )
+        resolved += cursor.rowcount
+    return raised, resolved
+
+
+APPROVAL_STANDS = _in((State.DECIDED, State.DELIVERED))
+
+
+def verifications(cursor, t: dict, at) -> tuple[int, int]:
+    """告知承诺制 事后核查 past its due: resolve the cards of verifications done (at ``verified_at``) or of
+    revoked cases (at the scan), then raise one red card per pending verification past ``due_at`` —
+    two set-based statements on the partial index ``verification_due``."""
+    w, v, a = t["warning"], t["verification"], t["case"]
+    cursor.execute(
+        f"UPDATE {w} SET resolved_at = COALESCE((SELECT CASE WHEN v.verified_at <= %s THEN v.verified_at END"
+        f" FROM {v} v WHERE v.application_id = {w}.application_id), %s)"
+        f" WHERE resolved_at IS NULL AND kind = %s AND NOT EXISTS (SELECT 1 FROM {v} v JOIN {a} a"
+        f" ON a.id = v.application_id WHERE v.application_id = {w}.application_id AND v.outcome = 'pending'"
+        f" AND a.state IN {APPROVAL_STANDS})",
+        [at, at, Kind.VERIFICATION],
+    )
+    resolved = cursor.rowcount
+    cursor.execute(
+        f"INSERT INTO {w} (application_id, department_id, kind, level, due_at, raised_at, resolved_at)"
+        f" SELECT v.application_id, v.department_id, %s, %s, v.due_at, %s, NULL FROM {v} v JOIN {a} a"
+        f" ON a.id = v.application_id WHERE v.outcome = 'pending' AND v.due_at < %s AND a.state IN {APPROVAL_STANDS}"
+        " ON CONFLICT (application_id, kind, level) DO NOTHING",
+        [Kind.VERIFICATION, Level.RED, at, at],
+    )
+    return cursor.rowcount, resolved
+
+
 def no_jit(cursor) -> None:
     """PostgreSQL's JIT compiles the scan's large statements anew on every run (up to 0.7 s on the
     resolve UPDATE at a million cases) for work that executes in a fraction of that
@@ -256,4 +339,97 @@ def scan_deadlines(at: datetime | None = None, *, since: datetime | None = None)
             raised[rule.key] = _reopen(cursor, t, rule, value) + _raise(cursor, t, rule, value)
         for fact in FACTS:  # new cards too, dated when they became true
             raised[f"{fact.kind}_{fact.level}"] += _record(cursor, t, fact, value, since)
-    return {"raised": raised, "resolved": resolved}
+        raised["joint_task_red"], joint_resolved = _joint_tasks(cursor, t, value, since)
+        raised["verification_red"], verified = verifications(cursor, t, value)
+    return {"raised": raised, "resolved": resolved + joint_resolved + verified}
+
+
+# --- joint cases: a department's opinion past its task's due (arts. 26, 42) --------------------------
+
+# An open task past its due instant on a case whose clock runs (a suspended case's stands still, art. 45).
+LATE_TASK = f"t.opinion = '' AND t.due < %s AND a.state IN {DECISION_STATES}"
+# The case's late task due first: the card names its department and due instant.
+FIRST_LATE = (
+    "(SELECT t.{col} FROM {task} t JOIN {case} a ON a.id = t.application_id"
+    " WHERE t.application_id = {w}.application_id AND " + LATE_TASK + " ORDER BY t.due, t.id LIMIT 1)"
+)
+
+
+def _joint_tasks(cursor, t: dict, at, since) -> tuple[int, int]:
+    """The ``joint_task`` card in five set-based statements (returns raised, resolved):
+
+    1. resolve the cards of cases with no late open task (and not suspended), at the instant the
+       last late opinion arrived (or the scan's, when the case closed otherwise);
+    2. re-open a resolved card when a task of its case is late again;
+    3. raise a card for each case with a late task (its first late department, ``ON CONFLICT``);
+    4. keep each open card on the department and due of the case's first late task now (after one of
+       two late departments answered, the card follows the one still late);
+    5. record tasks answered late since ``since`` that no scan saw open, resolved at the opinion.
+    """
+    w, task, case = t["warning"], t["task"], t["case"]
+    kind, level = Kind.JOINT_TASK, Level.RED
+    any_late = f"SELECT 1 FROM {task} t JOIN {case} a ON a.id = t.application_id WHERE {LATE_TASK}"
+    cursor.execute(
+        f"UPDATE {w} SET resolved_at = COALESCE((SELECT MAX(t.opinion_at) FROM {task} t"
+        f" WHERE t.application_id = {w}.application_id AND t.opinion_at > t.due AND t.opinion_at <= %s), %s)"
+        f" WHERE resolved_at IS NULL AND kind = %s AND level = %s"
+        f" AND NOT EXISTS ({any_late} AND t.application_id = {w}.application_id)"
+        f" AND NOT EXISTS (SELECT 1 FROM {case} a WHERE a.id = {w}.application_id AND a.state = %s)",
+        [at, at, kind, level, at, State.SUSPENDED],
+    )
+    resolved = cursor.rowcount
+    first_department = FIRST_LATE.format(col="department_id", task=task, case=case, w=w)
+    first_due = FIRST_LATE.format(col="due", task=task, case=case, w=w)
+    cursor.execute(
+        f"UPDATE {w} SET resolved_at = NULL, raised_at = %s, department_id = {first_department}, due_at = {first_due}"
+        f" WHERE resolved_at IS NOT NULL AND kind = %s AND level = %s"
+        f" AND EXISTS ({any_late} AND t.application_id = {w}.application_id)",
+        [at, at, at, kind, level, at],
+    )
+    raised = cursor.rowcount
+    cursor.execute(
+        f"INSERT INTO {w} (application_id, department_id, kind, level, due_at, raised_at, resolved_at)"
+        f" SELECT a.id, t.department_id, %s, %s, t.due, %s, NULL FROM {task} t JOIN {case} a ON a.id = t.application_id"
+        f" WHERE {LATE_TASK} AND t.id = (SELECT t2.id FROM {task} t2 WHERE t2.application_id = t.application_id"
+        f" AND t2.opinion = '' AND t2.due < %s ORDER BY t2.due, t2.id LIMIT 1)"
+        " ON CONFLICT (application_id, kind, level) DO NOTHING",
+        [kind, level, at, at, at],
+    )
+    raised += cursor.rowcount
+    cursor.execute(
+        f"UPDATE {w} SET department_id = {first_department}, due_at = {first_due}"
+        f" WHERE resolved_at IS NULL AND kind = %s AND level = %s"
+        f" AND EXISTS ({any_late} AND t.application_id = {w}.application_id"
+        f" AND (t.department_id <> {w}.department_id OR t.due <> {w}.due_at))",
+        [at, at, kind, level, at],
+    )
+    window, params = "", [kind, level, at]
+    if since is not None:
+        window, params = " AND t.opinion_at >= %s", [*params, since]
+    cursor.execute(
+        f"INSERT INTO {w} (application_id, department_id, kind, level, due_at, raised_at, resolved_at)"
+        f" SELECT t.application_id, t.department_id, %s, %s, t.due, t.due, t.opinion_at FROM {task} t"
+        f" WHERE t.opinion_at > t.due AND t.opinion_at <= %s{window}"
+        " ON CONFLICT (application_id, kind, level) DO NOTHING",
+        params,
+    )
+    raised += cursor.rowcount
+    return raised, resolved
+
+
+def scan_follow_ups(at: datetime | None = None) -> dict:
+    """The follow-ups' part of the scan (差评整改, ``FOLLOW_UP_CARDS``): four statements in one transaction,
+    run right after ``scan_deadlines`` by the beat task and the command. Returns
+    ``{"follow_up_yellow": n, "follow_up_red": n, "resolved": n}``."""
+    value = connection.ops.adapt_datetimefield_value(at or timezone.now())
+    with transaction.atomic(), connection.cursor() as cursor:
+        no_jit(cursor)
+        raised, resolved = _follow_ups(cursor, _tables(), value)
+    return {**raised, "resolved": resolved}
+
+
+def expire_licences(at: datetime | None = None) -> int:
+    """E-licences past their last valid day become ``expired`` (issue 18): one set-based statement pair
+    in its own transaction (``approvals.licences.expire_licences``), as of the scan instant."""
+    with transaction.atomic():
+        return licences.expire_licences(at or timezone.now())

@@ -16,19 +16,30 @@ from supervision.models import Warning
 
 WARNING_KEYS = [(Warning.Kind.ACCEPT, Warning.Level.RED), (Warning.Kind.CORRECTION_NOTICE, Warning.Level.RED),
                 (Warning.Kind.DECISION, Warning.Level.YELLOW), (Warning.Kind.DECISION, Warning.Level.RED),
-                (Warning.Kind.DELIVERY, Warning.Level.RED), (Warning.Kind.ORDER, Warning.Level.RED)]  # fmt: skip
+                (Warning.Kind.DELIVERY, Warning.Level.RED), (Warning.Kind.ORDER, Warning.Level.RED),
+                (Warning.Kind.JOINT_TASK, Warning.Level.RED),
+                (Warning.Kind.FOLLOW_UP, Warning.Level.YELLOW),
+                (Warning.Kind.FOLLOW_UP, Warning.Level.RED),
+                (Warning.Kind.VERIFICATION, Warning.Level.RED)]  # fmt: skip
 SCAN_HEARTBEAT = "scan_deadlines"  # recorded by supervision.tasks.scan_deadlines_task
+
+
+def in_tier(tier: str) -> QuerySet:
+    """The departments of one level of the hall (两级大厅: ``4`` district, ``5`` township; GB/T 39046
+    A.2 codes, ``hall.Department.Level``), as a subquery for a semi-join."""
+    return Department.objects.filter(level=tier).values("pk")
 
 
 def warning_list(
     *, kind: str = "", level: str = "", department: str = "", open: str = "true",
-    since: date | None = None, until: date | None = None,
+    since: date | None = None, until: date | None = None, tier: str = "",
 ) -> QuerySet[Warning]:  # fmt: skip
     """Warnings newest first (``open``: ``true`` only open ones, ``false`` only resolved, ``all``),
-    raised from the day ``since`` to the day ``until`` (Asia/Shanghai, both included)."""
+    raised from the day ``since`` to the day ``until`` (Asia/Shanghai, both included), of the
+    departments of one level (``tier``) when given."""
     warnings = Warning.objects.select_related("application", "department").only(
         "id", "kind", "level", "due_at", "raised_at", "resolved_at",
-        "application__number", "application__state", "department__code", "department__name",
+        "application__number", "application__state", "department__code", "department__name", "follow_up",
     )  # fmt: skip
     if open != "all":
         warnings = warnings.filter(resolved_at__isnull=open == "true")
@@ -38,6 +49,8 @@ def warning_list(
         warnings = warnings.filter(level=level)
     if department:
         warnings = warnings.filter(department__code=department)
+    if tier:
+        warnings = warnings.filter(department_id__in=in_tier(tier))
     if since:
         warnings = warnings.filter(raised_at__gte=datetime.combine(since, time.min, tzinfo=calendar.SHANGHAI))
     if until:
@@ -60,10 +73,11 @@ def last_scan():
     return Heartbeat.objects.filter(name=SCAN_HEARTBEAT).values_list("at", flat=True).first()
 
 
-def summary(now: datetime) -> dict:
+def summary(now: datetime, tier: str = "") -> dict:
     """The dashboard's figures in three aggregate queries: open cases by department and state (with
     the overdue ones and those due today or within 3 working days), open warnings by department,
-    kind and level, and the departments' names."""
+    kind and level, and the departments' names and levels — of one level of the hall when ``tier``
+    is given (两级大厅: district departments or township halls)."""
     today = calendar.local_date(now)
     end_of_today = calendar.end_of_day(today)
     soon = due_soon_until(now)
@@ -84,6 +98,9 @@ def summary(now: datetime) -> dict:
         .annotate(n=Count("id"))
         .order_by()
     )
+    if tier:
+        cases = cases.filter(department_id__in=in_tier(tier))
+        warnings = warnings.filter(department_id__in=in_tier(tier))
     by_state = {state: 0 for state in OPEN_STATES}
     by_warning = {f"{kind}_{level}": 0 for kind, level in WARNING_KEYS}
     rows = defaultdict(lambda: {"open_cases": 0, "overdue": 0, "yellow": 0, "red": 0, "states": {}, "cards": {}})
@@ -101,7 +118,7 @@ def summary(now: datetime) -> dict:
         by_warning[key] += row["n"]
         rows[row["department_id"]][row["level"]] += row["n"]
         rows[row["department_id"]]["cards"][key] = row["n"]
-    departments = Department.objects.filter(pk__in=rows).only("code", "name", "sort_order")
+    departments = Department.objects.filter(pk__in=rows).only("code", "name", "sort_order", "level")
     return {
         "as_of": now,
         "open_cases": {"total": sum(by_state.values()), "by_state": by_state},
@@ -110,7 +127,7 @@ def summary(now: datetime) -> dict:
         "due_today": due_today,
         "due_within_3_working_days": due_soon,
         "departments": [
-            {"department": {"code": d.code, "name": d.name}, **rows[d.pk]}
+            {"department": {"code": d.code, "name": d.name}, "level": d.level, **rows[d.pk]}
             for d in sorted(departments, key=lambda d: (d.sort_order, d.code))
         ],
     }

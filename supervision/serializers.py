@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from approvals.models import OPEN_STATES
+from hall.models import Department
 from hall.serializers import DepartmentRefSerializer
 from supervision.models import Warning
 from supervision.selectors import WARNING_KEYS
@@ -12,6 +13,10 @@ class WarningFilterSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Warning.Kind.choices, required=False, allow_blank=True)
     level = serializers.ChoiceField(choices=Warning.Level.choices, required=False, allow_blank=True)
     department = serializers.CharField(required=False, allow_blank=True, max_length=20, help_text="department code")
+    tier = serializers.ChoiceField(
+        choices=Department.Level.choices, required=False, allow_blank=True,
+        help_text="两级大厅: the level of the department (GB/T 39046 A.2): 4 district, 5 township",
+    )  # fmt: skip
     open = serializers.ChoiceField(
         choices=["true", "false", "all"], required=False, allow_blank=True, default="true",
         help_text="true: open warnings (default, also when empty); false: resolved ones; all: both",
@@ -45,7 +50,8 @@ WarningFilterSerializer._declared_fields["to"] = serializers.DateField(
 
 class WarningSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    case_number = serializers.CharField(source="application.number")
+    case_number = serializers.CharField(source="application.number", allow_null=True, default=None)
+    follow_up_id = serializers.IntegerField(allow_null=True, help_text="差评整改 of a follow_up card (no case)")
     department = DepartmentRefSerializer()
     kind = serializers.ChoiceField(choices=Warning.Kind.choices)
     kind_label = serializers.CharField(source="get_kind_display")
@@ -68,8 +74,16 @@ class OpenWarningsSerializer(serializers.Serializer):
                          {f"{k}_{lv}": serializers.IntegerField() for k, lv in WARNING_KEYS})()  # fmt: skip
 
 
+class TierFilterSerializer(serializers.Serializer):
+    tier = serializers.ChoiceField(
+        choices=Department.Level.choices, required=False, allow_blank=True, default="",
+        help_text="两级大厅: only departments of this level (GB/T 39046 A.2): 4 district, 5 township",
+    )  # fmt: skip
+
+
 class DepartmentFiguresSerializer(serializers.Serializer):
     department = DepartmentRefSerializer()
+    level = serializers.CharField(help_text="GB/T 39046 A.2: 4 district department, 5 township hall")
     open_cases = serializers.IntegerField()
     overdue = serializers.IntegerField(help_text="open cases past their running legal period")
     yellow = serializers.IntegerField(help_text="open yellow warnings")
@@ -111,7 +125,7 @@ class DigestSerializer(serializers.Serializer):
     )
 
 
-FEED_KINDS = ["event", "digest", "order", "anomaly", "payment"]
+FEED_KINDS = ["event", "digest", "order", "anomaly", "payment", "finding"]
 
 
 class EventSerializer(serializers.Serializer):

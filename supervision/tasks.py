@@ -8,7 +8,7 @@ from django.utils import timezone
 from hall import services as hall_services
 from supervision.orders import escalate_overdue
 from supervision.rules import detect_anomalies
-from supervision.scan import scan_deadlines
+from supervision.scan import expire_licences, scan_deadlines, scan_follow_ups
 from supervision.selectors import SCAN_HEARTBEAT, last_scan
 
 # The beat's scan records the facts of periods closed since its previous run, with a day to spare
@@ -26,5 +26,17 @@ def scan_deadlines_task() -> dict:
     counts = scan_deadlines(now, since=since)
     counts["anomalies"] = detect_anomalies(now, since=since)  # conduct, after the clocks (supervision.rules)
     counts["escalated_orders"] = escalate_overdue(now)
+    counts["follow_ups"] = scan_follow_ups(now)  # 差评整改 past their due (issue 21)
+    counts["licences_expired"] = expire_licences(now)
     hall_services.record_heartbeat(SCAN_HEARTBEAT)
     return counts
+
+
+@shared_task(name="supervision.tasks.monthly_report_task")
+def monthly_report_task() -> str:
+    """Run by beat every morning; on the first working day of a month (or the next run after it) it
+    generates the previous month's report once (``supervision.report.generate_due``)."""
+    from supervision.report import generate_due
+
+    report = generate_due()
+    return f"report {report.month:%Y-%m}" if report else "nothing due"

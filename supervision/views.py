@@ -24,8 +24,8 @@ from django.views.decorators.http import require_GET
 from approvals.models import OPEN_STATES, State
 from hall.models import Department
 from hall.roles import Role
-from supervision import selectors
-from supervision.forms import WarningFilterForm
+from supervision import ratings_metrics, selectors
+from supervision.forms import TIERS, WarningFilterForm
 from supervision.models import Warning
 
 PAGE_SIZE = 50
@@ -40,6 +40,10 @@ CARD_LABELS = {
     (Kind.DECISION, Level.RED): "办结超期",
     (Kind.DELIVERY, Level.RED): "送达超期",
     (Kind.ORDER, Level.RED): "督办逾期",
+    (Kind.JOINT_TASK, Level.RED): "联办意见超期",
+    (Kind.FOLLOW_UP, Level.YELLOW): "差评回访超期",
+    (Kind.FOLLOW_UP, Level.RED): "差评整改超期",
+    (Kind.VERIFICATION, Level.RED): "承诺核查超期",
 }
 
 
@@ -74,12 +78,13 @@ CARDS = [
 ]
 
 
-def _figures(summary: dict) -> dict:
+def _figures(summary: dict, tier: str = "") -> dict:
     by_kind_level = summary["open_warnings"]["by_kind_level"]
     cards = [
-        {**card, "count": by_kind_level[card["key"]], "url": _link("warnings", kind=card["kind"], level=card["level"])}
+        {**card, "count": by_kind_level[card["key"]],
+         "url": _link("warnings", kind=card["kind"], level=card["level"], tier=tier)}
         for card in CARDS
-    ]
+    ]  # fmt: skip
     return {
         "open_cases": summary["open_cases"]["total"],
         "overdue": summary["overdue"],
@@ -89,7 +94,7 @@ def _figures(summary: dict) -> dict:
         "red": sum(c["count"] for c in cards if c["level"] == Level.RED),
         "cards": cards,
         "by_state": [
-            {"state": state, "label": State(state).label, "count": count, "url": _link("cases", state=state)}
+            {"state": state, "label": State(state).label, "count": count, "url": _link("cases", state=state, tier=tier)}
             for state, count in summary["open_cases"]["by_state"].items()
         ],
     }
@@ -102,6 +107,7 @@ def _departments(summary: dict) -> list[dict]:
         code = row["department"]["code"]
         rows.append({
             **row,
+            "level_label": Department.Level(row["level"]).label,
             "url": _link("cases", department=code),
             "overdue_url": _link("cases", department=code, due="overdue"),
             "yellow_url": _link("warnings", department=code, level=Level.YELLOW),
@@ -142,7 +148,9 @@ def dashboard(request):
     slowest items, and the scheduler's state. ``?partial=1`` returns the body alone: the page fetches
     it every ``REFRESH_SECONDS`` and swaps it in (no reload)."""
     now = timezone.now()
-    summary = selectors.summary(now)
+    tier = request.GET.get("tier", "")
+    tier = tier if tier in dict(TIERS) else ""  # 两级大厅: district departments or township halls
+    summary = selectors.summary(now, tier=tier)
     flow = selectors.daily_flow(now)
     slowest = selectors.slowest_items(now)
     for item in slowest:  # the cases behind the average: the item's decisions since the first day shown
@@ -150,8 +158,13 @@ def dashboard(request):
     last_scan = selectors.last_scan()
     context = {
         "as_of": now,
-        "figures": _figures(summary),
+        "figures": _figures(summary, tier),
         "departments": _departments(summary),
+        "tier": tier,
+        "tiers": [
+            {"code": code, "label": label, "url": _link("dashboard", tier=code)}
+            for code, label in [("", "全部"), *TIERS]
+        ],
         "cards": CARDS,
         "flow": [
             {
@@ -163,16 +176,17 @@ def dashboard(request):
         ],
         "slowest": slowest,
         "chart_data": _chart_data(summary, flow, slowest),
+        "service": ratings_metrics.dashboard_card(now),  # 好差评与投诉 (issue 21)
         "scan": {"at": last_scan},
         "alarm": selectors.scheduler_alarm(now, last=last_scan),
         "refresh_seconds": REFRESH_SECONDS,
         "links": {
-            "cases": _link("cases"),
-            "overdue": _link("cases", due="overdue"),
-            "due_today": _link("cases", due="today"),
-            "due_soon": _link("cases", due="soon"),
-            "yellow": _link("warnings", level=Level.YELLOW),
-            "red": _link("warnings", level=Level.RED),
+            "cases": _link("cases", tier=tier),
+            "overdue": _link("cases", due="overdue", tier=tier),
+            "due_today": _link("cases", due="today", tier=tier),
+            "due_soon": _link("cases", due="soon", tier=tier),
+            "yellow": _link("warnings", level=Level.YELLOW, tier=tier),
+            "red": _link("warnings", level=Level.RED, tier=tier),
         },
     }
     template = "supervision/_dashboard_body.html" if request.GET.get("partial") else "supervision/dashboard.html"

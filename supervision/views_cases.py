@@ -20,6 +20,8 @@ from approvals.serializers import mask_name
 from approvals.views_workbench import DUE_KINDS, WorkingDaysFrom, deadline_badge
 from hall import calendar
 from hall.models import Department
+from supervision.forms import TIERS
+from supervision.selectors import in_tier
 from supervision.views import supervisors_only
 
 PAGE_SIZE = 50
@@ -29,6 +31,8 @@ DUE = [("", "不限"), ("overdue", "已超期"), ("today", "今日到期"), ("so
 class CaseFilterForm(forms.Form):
     department = forms.ChoiceField(label="承办部门", required=False,
                                    error_messages={"invalid_choice": "没有这个部门，请从列表中选择。"})  # fmt: skip
+    tier = forms.ChoiceField(label="层级", required=False, choices=[("", "全部"), *TIERS],
+                             error_messages={"invalid_choice": "层级只能是区级部门或乡镇（街道）。"})  # fmt: skip
     state = forms.ChoiceField(
         label="状态", required=False, choices=[("", "全部在办"), *((s, State(s).label) for s in OPEN_STATES)],
         error_messages={"invalid_choice": "没有这个在办状态，请从列表中选择。"},
@@ -74,6 +78,8 @@ def cases_for(data: dict, now: datetime):
     )  # fmt: skip
     if data["department"]:
         cases = cases.filter(department__code=data["department"])
+    if data["tier"]:  # 两级大厅: the township halls' cases, or the district departments'
+        cases = cases.filter(department_id__in=in_tier(data["tier"]))
     if data["item"]:
         cases = cases.filter(item__code=data["item"])
     if data["received"]:

@@ -12,8 +12,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from approvals import services
-from approvals.models import Application
+from approvals import authority, services
+from approvals.demo import joint as joint_demo
+from approvals.models import Application, Delegation
 from catalog.models import Item
 from fees import services as fees
 from fees.models import Assessment
@@ -117,7 +118,7 @@ def _with_fees(path: list[str], version) -> list[str]:
     return [*path[:at], "assess", "pay", *path[at:]]
 
 
-def _run(item: Item, path, days_ago, filer, staff, pdf) -> Application:
+def _run(item: Item, path, days_ago, filer, staff, pdf, department_code: str = "") -> Application:
     """File on the working day ``days_ago`` back, then one action per working day after it."""
     path = _with_fees(path, item.current_version)
     people = staff | {u.username: u for u in User.objects.filter(username__in=PEOPLE)}
@@ -125,7 +126,7 @@ def _run(item: Item, path, days_ago, filer, staff, pdf) -> Application:
     with time_machine.travel(_at(filed_on), tick=False):
         case = services.file_application(
             by=owner, item_code=item.code, applicant=PEOPLE[filer], form=_form(item.current_version),
-            agent=AGENT if filer == "agent" else None,
+            agent=AGENT if filer == "agent" else None, department_code=department_code,
         )  # fmt: skip
         for requirement in item.current_version.materials.filter(required=True):
             upload = SimpleUploadedFile(f"{requirement.name[:20]}.pdf", pdf, "application/pdf")
@@ -175,6 +176,9 @@ def _act(action, pk, people, owner, version, pdf) -> Application:
         ),
         "approve": lambda: services.approve_application(case_id=pk, by=approver, reason="同意审查意见，准予"),
         "deny": lambda: services.deny_application(case_id=pk, by=approver, reason="申请用途与规划不符"),
+        "on_the_spot": lambda: services.decide_on_the_spot(
+            case_id=pk, by=clerk, decision="approve", reason="当场核验查询人身份证明原件，准予查询"
+        ),
         "deliver": lambda: services.deliver_result(
             case_id=pk, by=clerk, method="express", tracking_number="SF1234567890"
         ),
@@ -206,12 +210,72 @@ def _collect(pk, cashier) -> Application:
     return payment.assessment.application
 
 
+# Reform paths (issue 17): the 即办件 of the demo clerk's department, decided at window B01 by its chief
+# representative (the demo clerk, under the delegation below), and the township halls' own cases of
+# the item delegated to them (最低生活保障审核确认), handled by the townships' staff.
+INSTANT_ITEM = "ZRZYJ-GG-0007"
+INSTANT_SCENARIOS = [
+    (["submit"], 0, "applicant"),
+    (["submit"], 0, "applicant2"),
+    (["submit", "on_the_spot"], 2, "applicant"),
+    (["submit", "on_the_spot", "deliver"], 5, "agent"),
+]
+TOWNSHIP_ITEM = "MZJ-GF-0005"
+TOWNSHIP_SCENARIOS = [
+    ("XJZ", ["submit"], 0, "applicant"), ("XJZ", ["submit", "accept"], 2, "applicant2"),
+    ("XJZ", ["submit", "accept", "start_review", "recommend"], 4, "agent"),
+    ("XJZ", ["submit", "accept", "start_review", "recommend", "approve"], 9, "applicant"),
+    ("HXJD", ["submit"], 1, "applicant2"),
+]  # fmt: skip
+TOWNSHIP_STAFF = {
+    "XJZ": {"clerk": "town_clerk", "reviewer": "town_reviewer", "approver": "town_approver"},
+    "HXJD": {"clerk": "town_clerk2", "reviewer": "town_clerk2", "approver": "town_approver2"},
+}
+
+
+def _delegate_window_b01(log) -> None:
+    """首席代表授权: the department (its approver) authorises window B01's chief representative."""
+    if Delegation.objects.filter(window__number="B01", revoked_at__isnull=True).exists():
+        return
+    approver = User.objects.get(username="approver")
+    authority.grant_delegation(
+        by=approver,
+        window="B01",
+        item_codes=[INSTANT_ITEM],
+        document="区自然资源局授〔2026〕1号",
+        valid_from=timezone.localdate() - timedelta(days=90),
+        note="不动产登记资料查询（即办件）由 B01 窗口首席代表当场决定",
+    )
+    log("approvals: window B01's chief representative authorised to decide the 即办件")
+
+
+def _reform_cases(pdf) -> int:
+    made = 0
+    instant = Item.objects.get(code=INSTANT_ITEM)
+    clerk = {"clerk": User.objects.get(username="clerk")}
+    for path, days_ago, filer in INSTANT_SCENARIOS:
+        _run(instant, path, days_ago, filer, clerk, pdf)
+        made += 1
+    township = Item.objects.get(code=TOWNSHIP_ITEM)
+    for code, path, days_ago, filer in TOWNSHIP_SCENARIOS:
+        staff = {role: User.objects.get(username=name) for role, name in TOWNSHIP_STAFF[code].items()}
+        _run(township, path, days_ago, filer, staff, pdf, department_code=code)
+        made += 1
+    return made
+
+
 @transaction.atomic
 def seed(*, password: str, log) -> None:
+    from approvals.demo.bundles import seed_bundles
+
+    _delegate_window_b01(log)
     if Application.objects.filter(owner__username__in=PEOPLE).exists():
         log("approvals: demo cases exist, skipped")
+        seed_bundles(pdf=_pdf(), at=_at, working_days_ago=_working_days_ago, log=log)
+        joint_demo.seed(log=log)  # 联合审批: its own items, and its cases once
         return
     pdf = _pdf()
+    seed_bundles(pdf=pdf, at=_at, working_days_ago=_working_days_ago, log=log)
     zrzyj = {"clerk": "clerk", "reviewer": "reviewer", "approver": "approver", "cashier": "cashier"}
     plans = [("ZRZYJ", SCENARIOS, zrzyj, False), ("ZRZYJ", FEE_SCENARIOS, zrzyj, True),
              ("SCJGJ", SCJGJ_SCENARIOS, {"clerk": "clerk2"}, False)]  # fmt: skip
@@ -224,4 +288,77 @@ def seed(*, password: str, log) -> None:
         for index, (path, days_ago, filer) in enumerate(scenarios):
             _run(items[index % len(items)], path, days_ago, filer, staff, pdf)
             made += 1
+    made += _reforms(pdf)
+    made += _reform_cases(pdf)
     log(f"approvals: {made} demo cases in every state")
+    joint_demo.seed(pdf=pdf, log=log)
+
+
+def _file(owner, code: str, pdf, *, days_ago: int, skip=(), form=None) -> Application:
+    """A draft of ``code`` filed ``days_ago`` working days back, every required material uploaded but ``skip``."""
+    version = Item.objects.get(code=code).current_version
+    with time_machine.travel(_at(_working_days_ago(days_ago)), tick=False):
+        case = services.file_application(by=owner, item_code=code, applicant=PEOPLE[owner.username],
+                                         form=form or _form(version))  # fmt: skip
+        for requirement in version.materials.filter(required=True).exclude(name__in=skip):
+            upload = SimpleUploadedFile(f"{requirement.name[:20]}.pdf", pdf, "application/pdf")
+            services.upload_material(case_id=case.pk, by=owner, requirement_id=requirement.pk, upload=upload)
+    return case
+
+
+def _decide(case, days_ago: int, clerk, reviewer, approver) -> Application:
+    pk, owner = case.pk, case.owner
+    acts = (
+        lambda: services.submit_application(case_id=pk, by=owner),
+        lambda: services.accept_application(case_id=pk, by=clerk),
+        lambda: services.start_review(case_id=pk, by=reviewer),
+        lambda: services.recommend_decision(case_id=pk, by=reviewer, recommendation="approve",
+                                            opinion="经审查，符合法定条件，建议准予。"),
+        lambda: services.approve_application(case_id=pk, by=approver),
+    )  # fmt: skip
+    for step, act in enumerate(acts):
+        with time_machine.travel(_at(_working_days_ago(max(days_ago - step, 0)), 10 + step), tick=False):
+            case = act()
+    return case
+
+
+def _reforms(pdf) -> int:
+    """Issue 17: a 告知承诺制 case of ZRZYJ-XK-0006 decided on 张伟's commitment, its verification
+    pending in the reviewer's list (and pushed to the regulator, 住建局); another, of 杭州滨江建设, whose
+    commitment was found false: revoked, the company restricted from tell-and-commit on the item; a
+    食品经营许可 (SCJGJ-XK-0003) approved for 张伟, then his 变更 (SCJGJ-XK-0004) approved by the 秒批 rule."""
+    from approvals import commitments
+
+    people = {u.username: u for u in User.objects.filter(username__in=[
+        "applicant", "applicant2", "clerk", "reviewer", "approver", "clerk2", "reviewer2", "approver2"])}  # fmt: skip
+    applicant, made = people["applicant"], 0
+    waived = Item.objects.get(code="ZRZYJ-XK-0006").current_version.materials.filter(commitment_allowed=True)
+    for owner, days_ago, found_false in ((applicant, 6, False), (people["applicant2"], 14, True)):
+        if not waived.exists():
+            break
+        case = _file(owner, "ZRZYJ-XK-0006", pdf, days_ago=days_ago, skip=[m.name for m in waived])
+        with time_machine.travel(_at(_working_days_ago(days_ago), 11), tick=False):
+            commitments.sign_commitment(case_id=case.pk, by=owner, requirement_ids=[m.pk for m in waived])
+        case = _decide(case, days_ago - 1, people["clerk"], people["reviewer"], people["approver"])
+        made += 1
+        if found_false:
+            with time_machine.travel(_at(_working_days_ago(days_ago - 6), 10), tick=False):
+                commitments.record_verification(
+                    verification_id=case.verification.pk,
+                    by=people["reviewer"],
+                    outcome="false",
+                    finding="现场核查：承诺已取得的土地权属证明不存在",
+                )
+            with time_machine.travel(_at(_working_days_ago(days_ago - 7), 10), tick=False):
+                commitments.revoke_approval(case_id=case.pk, by=people["approver"],
+                                            reason="经核查，申请人承诺的土地权属证明不存在，承诺不实")  # fmt: skip
+    change = Item.objects.get(code="SCJGJ-XK-0004").current_version
+    if change.instant_rule and {"reviewer2", "approver2"} <= set(people):
+        licence = _file(applicant, "SCJGJ-XK-0003", pdf, days_ago=12)
+        _decide(licence, 11, people["clerk2"], people["reviewer2"], people["approver2"])
+        form = _form(change) | {"change_items": "经营者名称"}
+        case = _file(applicant, "SCJGJ-XK-0004", pdf, days_ago=1, skip=["食品经营许可证"], form=form)
+        with time_machine.travel(_at(_working_days_ago(1), 15), tick=False):
+            services.submit_application(case_id=case.pk, by=applicant)  # 秒批: accepted and approved at once
+        made += 2
+    return made

@@ -6,6 +6,7 @@ import yaml
 from django.db import transaction
 
 from hall import services
+from hall.demo import frontdesk
 from hall.models import Department, StaffMembership, User, Window, WindowStaff
 
 DATA = Path(__file__).with_name("hall.yaml")
@@ -55,6 +56,7 @@ def seed(*, password: str, log) -> None:
                 window=Window.objects.get(number=number), user=user, defaults={"position": position}
             )
         Window.objects.filter(number__in=row.get("chief_of", [])).update(chief_representative=user)
+    frontdesk.seed(log=log)
     log(
         f"hall: {Department.objects.count()} departments, {Window.objects.count()} windows, "
         f"{len(data['users'])} demo users, {StaffMembership.objects.count()} staff roles"

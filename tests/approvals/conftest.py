@@ -4,11 +4,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-import catalog.demo
-import hall.demo
 from approvals import services
 from catalog.models import FormField, Item
 from hall.models import User
+from tests.approvals import helpers
 
 API_PERSON = {
     "type": "person",
@@ -39,9 +38,7 @@ def api_media(settings, tmp_path):
 @pytest.fixture
 def api_users(db):
     """The demo hall and catalog; the demo users by username."""
-    hall.demo.seed(password="x" * 8, log=lambda message: None)
-    catalog.demo.seed(password="x" * 8, log=lambda message: None)
-    return {user.username: user for user in User.objects.all()}
+    return vars(helpers.load_demo())
 
 
 @pytest.fixture

@@ -17,11 +17,12 @@ from django.db import transaction
 
 import catalog.demo
 import hall.demo
-from approvals import services, workflow
+from approvals import commitments, instant, services, workflow
 from approvals.models import Application, State
 from catalog import services as catalog_services
 from catalog.models import Item, ItemVersion
 from hall.models import Department, User
+from tests import demo_snapshot
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -70,10 +71,17 @@ def frozen(instant: datetime):
     return time_machine.travel(instant, tick=False)
 
 
-def load_demo() -> SimpleNamespace:
-    """The demo hall and catalog; the demo users by username (``people.clerk``, ``people.clerk_b`` …)."""
-    hall.demo.seed(password="x" * 8, log=lambda message: None)
-    catalog.demo.seed(password="x" * 8, log=lambda message: None)
+def load_demo(password: str = "x" * 8) -> SimpleNamespace:
+    """The demo hall and catalog; the demo users by username (``people.clerk``, ``people.clerk_b`` …).
+
+    Seeded once per session and copied back in after that (``tests.demo_snapshot``).
+    """
+
+    def seed():
+        hall.demo.seed(password=password, log=lambda message: None)
+        catalog.demo.seed(password=password, log=lambda message: None)
+
+    demo_snapshot.load(seed, password=password)
     return demo_people()
 
 
@@ -178,6 +186,7 @@ PATHS = {
     State.AWAITING_DECISION: ["submit", "accept", "start_review", "recommend"],
     State.DECIDED: ["submit", "accept", "start_review", "recommend", "approve"],
     State.DELIVERED: ["submit", "accept", "start_review", "recommend", "approve", "deliver"],
+    State.REVOKED: ["submit", "accept", "start_review", "recommend", "approve", "revoke"],
 }
 
 
@@ -192,11 +201,12 @@ def case_in(state: str, people) -> Application:
 # Who performs each action: the demo user of the step's first role (approvals.workflow); the filer's
 # actions are the demo applicant's, the owner of the cases built here.
 ACTORS = {step.name: "applicant" if step.by_filer else step.roles[0] for step in workflow.STEPS}
+ACTORS["instant_approve"] = None  # the system (approvals.instant)
 
 
 def act(action: str, case: Application, people, *, by: User | None = None, ip: str | None = None) -> Application:
     """Perform ``action`` with a valid body, as the person entitled to it unless ``by`` is given."""
-    by = by or getattr(people, ACTORS[action])
+    by = by or (getattr(people, ACTORS[action]) if ACTORS[action] else None)
     case_id = case.pk
     calls = {
         "submit": lambda: services.submit_application(case_id=case_id, by=by, ip=ip),
@@ -207,7 +217,11 @@ def act(action: str, case: Application, people, *, by: User | None = None, ip: s
         ),
         "accept": lambda: services.accept_application(case_id=case_id, by=by, ip=ip),
         "reject_intake": lambda: services.reject_intake(case_id=case_id, by=by, reason="不属于本机关职权范围", ip=ip),
+        "decide_on_the_spot": lambda: services.decide_on_the_spot(
+            case_id=case_id, by=by, decision="approve", reason="当场核验，符合条件", ip=ip
+        ),
         "deliver": lambda: services.deliver_result(case_id=case_id, by=by, method="window", ip=ip),
+        "dispatch": lambda: services.dispatch_by_express(case_id=case_id, by=by, ip=ip),
         "start_review": lambda: services.start_review(case_id=case_id, by=by, ip=ip),
         "suspend": lambda: services.suspend_for_procedure(
             case_id=case_id, by=by, procedure="expert_review", reason="需专家评审", ip=ip
@@ -223,6 +237,8 @@ def act(action: str, case: Application, people, *, by: User | None = None, ip: s
         "approve": lambda: services.approve_application(case_id=case_id, by=by, reason="符合条件", ip=ip),
         "deny": lambda: services.deny_application(case_id=case_id, by=by, reason="不符合规划", ip=ip),
         "terminate": lambda: services.terminate_application(case_id=case_id, by=by, reason="申请单位已注销", ip=ip),
+        "revoke": lambda: commitments.revoke_approval(case_id=case_id, by=by, reason="以欺骗手段取得许可", ip=ip),
+        "instant_approve": lambda: instant.instant_approve(case_id=case_id, by=by, ip=ip),
     }
     return calls[action]()
 

@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 
 from approvals import evaluation as evaluation_module
 from approvals import services
-from approvals.models import Application, Evaluation, State
+from approvals.models import Application, Evaluation, FollowUp, State
 from hall.errors import Conflict, NotPermitted, OutsideScope
 from hall.models import AuditEntry, Notification, User
 from tests.approvals import helpers
@@ -114,7 +114,8 @@ def test_a_rating_that_loses_the_race_to_the_one_to_one_is_a_conflict(people, mo
     """Two ratings at once: the unique application column decides, the loser gets 409, not a 500."""
     case = case_in(State.DELIVERED, people)
     rate(case, people.applicant, level=5)
-    monkeypatch.setattr(evaluation_module, "_already_rated", lambda case: False)  # the check ran before the insert
+    # the check ran before the insert
+    monkeypatch.setattr(evaluation_module, "_already_rated", lambda case, stage: False)
 
     with pytest.raises(Conflict, match="已评价"):
         rate(case, people.applicant, level=2, comment="慢")
@@ -194,7 +195,7 @@ def test_a_rating_is_written_to_the_audit_trail(people):
 
     entry = AuditEntry.objects.get(action="approvals.evaluate", target=case.number)
     assert entry.actor == people.applicant and entry.ip == "203.0.113.9"
-    assert entry.detail == {"evaluation": given.pk, "level": 4, "channel": "mobile"}
+    assert entry.detail == {"evaluation": given.pk, "level": 4, "channel": "mobile", "stage": "deliver", "tags": []}
 
 
 def test_a_bad_rating_is_sent_to_the_departments_clerks_and_the_first_handler(people):
@@ -207,7 +208,8 @@ def test_a_bad_rating_is_sent_to_the_departments_clerks_and_the_first_handler(pe
     assert {n.user.username for n in sent} == {"clerk", "clerk_b"}  # clerk accepted it (首办负责)
     note = sent.get(user=people.clerk)
     assert case.number in note.title and "非常不满意" in note.title
-    assert "来回跑了三趟" in note.body and note.url == case_url(case)
+    follow_up = FollowUp.objects.get(evaluation__application=case)
+    assert "来回跑了三趟" in note.body and note.url == reverse("approvals:follow_up", args=[follow_up.pk])
 
 
 def test_a_good_rating_notifies_nobody(people):
@@ -236,10 +238,16 @@ def test_the_case_page_offers_the_five_levels_once_delivered(people):
     assert "即将开放" not in page and "style=" not in section and "<script" not in section
 
 
-def test_the_case_page_offers_no_rating_before_delivery(people):
-    case = case_in(State.DECIDED, people)
+def test_the_case_page_offers_no_rating_before_acceptance(people):
+    case = case_in(State.SUBMITTED, people)
     page = html(client_for(people.applicant).get(case_url(case)))
     assert rating_url(case) not in page and 'id="rating"' not in page
+
+
+def test_before_delivery_the_case_page_offers_only_the_acceptance_stage(people):
+    case = case_in(State.DECIDED, people)
+    section = rating_section(html(client_for(people.applicant).get(case_url(case))))
+    assert 'name="stage" value="accept"' in section and 'value="deliver"' not in section
 
 
 def test_posting_the_form_rates_the_case_and_the_page_then_shows_the_rating(people):
@@ -255,7 +263,8 @@ def test_posting_the_form_rates_the_case_and_the_page_then_shows_the_rating(peop
     assert "感谢您的评价" in " ".join(str(m) for m in page.context["messages"])
     section = rating_section(html(page))
     assert "满意" in section and "★★★★☆" in section and "办得快" in section
-    assert rating_url(case) not in html(page)  # no second form
+    result = section[section.index('id="rating-deliver"') :]
+    assert "修改评价（仅可修改一次）" in result and "提交评价" not in result[: result.find('id="rating-accept"')]
 
 
 def test_a_bad_rating_without_a_comment_shows_the_error_next_to_the_comment(people):
@@ -289,16 +298,18 @@ def test_garbage_posts_show_chinese_errors_next_to_the_field_never_a_500(people,
     assert not Evaluation.objects.filter(application=case).exists()
 
 
-def test_rating_twice_through_the_portal_says_already_rated(people):
+def test_a_rating_can_be_changed_once_then_the_portal_says_already_rated(people):
     case = case_in(State.DELIVERED, people)
     client = client_for(people.applicant)
     client.post(rating_url(case), {"level": "5"})
+    client.post(rating_url(case), {"level": "1", "comment": "再评一次"})
 
-    response = client.post(rating_url(case), {"level": "1", "comment": "再评一次"}, follow=True)
+    response = client.post(rating_url(case), {"level": "4"}, follow=True)
 
     assert response.status_code == 200
     assert any("已评价" in str(m) for m in response.context["messages"])
-    assert Evaluation.objects.get(application=case).level == 5
+    changed = Evaluation.objects.get(application=case)
+    assert changed.level == 1 and changed.edited_at is not None
 
 
 def test_rating_before_delivery_through_the_portal_is_refused_with_a_message(people):
@@ -308,6 +319,7 @@ def test_rating_before_delivery_through_the_portal_is_refused_with_a_message(peo
 
     assert response.status_code == 200
     assert any("送达后才能评价" in str(m) for m in response.context["messages"])
+    assert not Evaluation.objects.filter(application=case).exists()
 
 
 @pytest.mark.parametrize("who", ["applicant2", "clerk"])
@@ -374,7 +386,7 @@ def test_the_api_answers_409_for_a_second_rating_and_before_delivery(people):
     early = api.post(f"{API}/{case_in(State.DECIDED, people).number}/evaluation", {"level": 4}, format="json")
 
     assert again.status_code == 409 and again.json()["error"] == "already_rated" and "已评价" in again.json()["detail"]
-    assert early.status_code == 409 and early.json()["error"] == "not_delivered"
+    assert early.status_code == 409 and early.json()["error"] == "stage_not_done"
     assert set(again.json()) == {"error", "detail", "fields"}
 
 
@@ -438,5 +450,5 @@ def test_the_workbench_case_page_needs_no_extra_query_for_the_rating(people):
         client.get(f"/workbench/cases/{unrated.number}/")
     with CaptureQueriesContext(connection) as with_rating:
         response = client.get(f"/workbench/cases/{rated.number}/")
-    assert response.context["evaluation"].level == 5
+    assert response.context["evaluations"][0].level == 5
     assert len(with_rating) == len(without)

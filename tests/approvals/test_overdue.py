@@ -1,4 +1,4 @@
-""""Overdue" means one thing everywhere (DESIGN.md, the workflow): a running period whose due instant
+""" "Overdue" means one thing everywhere (DESIGN.md, the workflow): a running period whose due instant
 has passed — acceptance (art. 32), the decision (art. 42, standing still while suspended, art. 45) or
 the delivery of an approved result (art. 44). The queue filter, the badge, the dashboard and the API
 all ask ``approvals.selectors.overdue_q`` / ``is_overdue``."""

@@ -29,9 +29,7 @@ def test_the_model_has_exactly_the_arrows_of_the_workflow_table():
     field = Application._meta.get_field("state")
     # django-fsm spells "the state does not change" as target=None: that is extend's self-loop.
     actual = {(t.source, t.name, t.target or t.source) for t in field.get_all_transitions(Application)}
-    expected = {
-        (source, name, target or source) for name, (sources, target) in WORKFLOW.items() for source in sources
-    }
+    expected = {(source, name, target or source) for name, (sources, target) in WORKFLOW.items() for source in sources}
     assert actual == expected
 
 

@@ -8,11 +8,10 @@ from html.parser import HTMLParser
 import pytest
 from django.db import transaction
 
-from catalog import demo as catalog_demo
 from catalog import services
 from catalog.models import CatalogChange, FeeStandard, Item, ItemVersion, MaterialRequirement
-from hall import demo as hall_demo
 from hall.models import Department, User
+from tests.approvals import helpers
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -28,8 +27,7 @@ def demo(django_db_setup, django_db_blocker):
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            hall_demo.seed(password="x" * 8, log=lambda m: None)
-            catalog_demo.seed(password="x" * 8, log=lambda m: None)
+            helpers.load_demo()
             yield
         finally:
             transaction.set_rollback(True)

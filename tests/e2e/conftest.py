@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-import catalog.demo
-import hall.demo
+from tests.approvals import helpers
 from tests.e2e.a11y import assert_accessible
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make between
@@ -52,8 +51,7 @@ def browser():
 def demo(transactional_db, settings, tmp_path):
     """The demo hall and catalog (no demo cases: each journey makes its own), media in a temp dir."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    hall.demo.seed(password=PASSWORD, log=lambda message: None)
-    catalog.demo.seed(password=PASSWORD, log=lambda message: None)
+    helpers.load_demo(password=PASSWORD)
 
 
 @pytest.fixture

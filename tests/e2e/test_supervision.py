@@ -53,7 +53,8 @@ def test_the_supervisor_sees_the_figures_and_the_cards(open_as):
     hall_services.record_heartbeat("scan_deadlines")
     # the late decision's yellow window, long passed, is recorded too (resolved at its due instant)
     assert counts["raised"] == {"accept_red": 2, "correction_notice_red": 1, "decision_yellow": 2,
-                                "decision_red": 1, "delivery_red": 1}  # fmt: skip
+                                "decision_red": 1, "delivery_red": 1, "joint_task_red": 0,
+                                "verification_red": 0}  # fmt: skip
     assert Warning.objects.get(level="yellow", resolved_at__isnull=True).application_id == running.pk
 
     supervisor = open_as("supervisor")

@@ -1,12 +1,14 @@
 """Daily reconciliation (对账, issue 15 point 5): the simulator's statement against the ledger."""
 
-from datetime import date
+from datetime import date, timedelta
 
-from django.core.management import call_command
+import pytest
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from fees import reconcile
 from fees.models import Assessment, Payment, PaymentAnomaly, ReconciliationRun, SimulatorTransaction
+from tests.approvals.helpers import frozen
 from tests.fees.helpers import assessed_case
 from tests.fees.test_callbacks import body_for, post
 from tests.fees.test_pages import client_for
@@ -77,3 +79,49 @@ def test_the_command_and_the_report_page(people, capsys):
     assert "SIM-ORPHAN" in text and "台账有、对账单无" in text and "不动产登记" in text
     assert client_for(people.supervisor).get("/fees/reconciliation/2026-09-30/").status_code == 200
     assert client_for(people.applicant).get("/fees/reconciliation/2026-09-30/").status_code == 403
+
+
+def test_a_still_pending_code_is_polled_and_its_payment_booked(people):
+    """The platform took the money after the statement's day and the notification never came: the poll
+    of codes still due (Gateway.query) books it; a code nobody paid stays due."""
+    _a, late = assessed_case(people)
+    _b, unpaid = assessed_case(people)
+    after_midnight = timezone.now().replace(hour=0, minute=30) + timedelta(days=1)
+    assert reconcile.simulator_pay(late.payment_code, 8000, lost=True, paid_at=after_midnight,
+                                   transaction_id="SIM-LATE") is None  # fmt: skip
+
+    run = reconcile.reconcile(DAY)
+
+    payment = Payment.objects.get(assessment=late)
+    assert (payment.transaction_id, payment.paid_at) == ("SIM-LATE", after_midnight)
+    assert Assessment.objects.get(pk=unpaid.pk).status == Assessment.Status.DUE
+    assert (run.statement_count, run.booked_count, run.polled_count, run.anomaly_count) == (0, 1, 1, 0)
+    assert reconcile.reconcile(DAY).booked_count == 1 and Payment.objects.count() == 1  # rerun: nothing new
+
+
+def test_a_payment_near_midnight_on_the_neighbouring_days_statement_is_no_orphan(people):
+    """Our clock said 23:59:50, the platform's 00:00:20 the next day: the ledger payment is checked against
+    both days' statements by the next day's run, and nothing is reported; one on neither statement is."""
+    _a, drift = assessed_case(people)
+    _b, ghost = assessed_case(people)
+    ours = timezone.now().replace(hour=23, minute=59, second=50)
+    with frozen(ours + timedelta(seconds=5)):
+        for assessment, txid in ((drift, "SIM-DRIFT"), (ghost, "SIM-GHOST")):
+            body = body_for(assessment.payment_code, transaction_id=txid, paid_at=ours.isoformat())
+            assert post(body).status_code == 201
+    SimulatorTransaction.objects.create(transaction_id="SIM-DRIFT", payment_code=drift.payment_code, amount_fen=8000,
+                                        paid_at=ours + timedelta(seconds=30))  # fmt: skip
+    next_day = DAY + timedelta(days=1)
+
+    assert reconcile.reconcile(DAY).anomaly_count == 0  # the last MARGIN of the day waits for the next run
+    run = reconcile.reconcile(next_day)
+
+    assert run.matched_count == 1
+    assert list(PaymentAnomaly.objects.values_list("day", "reason", "transaction_id")) == [
+        (next_day, "not_in_stmt", "SIM-GHOST")]  # fmt: skip
+
+
+def test_an_unknown_gateway_is_a_clear_command_error(people):
+    with pytest.raises(CommandError, match="没有支付渠道"):
+        call_command("reconcile_payments", "--date", "2026-09-30", "--gateway", "nope")
+    assert not ReconciliationRun.objects.exists()

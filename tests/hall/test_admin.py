@@ -61,3 +61,9 @@ def _days(year):
     while d.year == year:
         yield d
         d = d.fromordinal(d.toordinal() + 1)
+
+
+def test_the_admin_pages_carry_the_hall_icon_and_a_way_back_to_the_hall(admin_client):
+    page = admin_client.get("/admin/").content.decode()
+    assert 'rel="icon"' in page and "favicon" in page
+    assert ">返回办事大厅</a>" in page

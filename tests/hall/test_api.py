@@ -37,6 +37,7 @@ def test_token_for_correct_credentials_authenticates_later_calls(api):
         "name": "测试用户" + me.json()["name"].removeprefix("测试用户"),
         "roles": ["clerk"],
         "departments": [{"code": "ZRZYJ", "name": "区自然资源局"}],
+        "windows": [],
     }
 
 

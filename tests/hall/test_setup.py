@@ -104,9 +104,19 @@ def test_seed_demo_is_idempotent_and_sets_the_password(settings, tmp_path):
     assert len(shared) == 1
     clerk2 = StaffMembership.objects.get(user__username="clerk2").department_id
     assert clerk2 not in shared
-    # ~40 demo cases in every state, in the clerk's department and another one, some overdue.
+    # ~40 demo cases in every state, in the clerk's department and another one, some overdue (and the
+    # bundles' and the joint cases: docs/bundles.md, docs/joint.md).
     states = set(Application.objects.values_list("state", flat=True))
-    assert states == set(State.values) and 30 <= Application.objects.count() <= 50
+    assert states == set(State.values) and 30 <= Application.objects.count() <= 90
+    # Reform paths (issue 17): a 即办件 decided at the window by the chief representative under a
+    # delegation; township cases handled by the townships' own staff.
+    from approvals.models import Delegation, Event
+
+    assert Delegation.objects.filter(window__number="B01", delegate__username="clerk", revoked_at=None).exists()
+    assert Event.objects.filter(action="decide_on_the_spot", actor__username="clerk").exists()
+    assert Application.objects.filter(item__code="ZRZYJ-GG-0007", state=State.SUBMITTED).exists()
+    township = Application.objects.filter(department__level=Department.Level.TOWNSHIP)
+    assert township.filter(accepted_by__username="town_clerk").exists()
     assert Application.objects.filter(department_id=clerk2).exists()
     assert Application.objects.filter(state=State.UNDER_REVIEW, decision_due__lt=timezone.now()).exists()
     # 一口收费: fees due, paid online and collected at the window.

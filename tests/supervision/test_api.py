@@ -124,13 +124,15 @@ def test_summary_figures_from_aggregate_queries(people, supervisor, late, django
     assert body["open_warnings"] == {
         "total": 3,
         "by_kind_level": {"accept_red": 1, "correction_notice_red": 1, "decision_yellow": 0, "decision_red": 1,
-                          "delivery_red": 0, "order_red": 0},
+                          "delivery_red": 0, "order_red": 0, "joint_task_red": 0,
+                          "follow_up_yellow": 0, "follow_up_red": 0,
+                          "verification_red": 0},
     }  # fmt: skip
     assert body["overdue"] == 2
     assert body["due_today"] == body["due_within_3_working_days"] == 0  # both already late
     assert [alarm["kind"] for alarm in body["alarms"]] == ["scheduler_stopped"]  # no scan heartbeat in this test
     assert body["departments"] == [
-        {"department": {"code": submitted.department.code, "name": submitted.department.name},
+        {"department": {"code": submitted.department.code, "name": submitted.department.name}, "level": "4",
          "open_cases": 2, "overdue": 2, "yellow": 0, "red": 3},
     ]  # fmt: skip
 

@@ -33,7 +33,9 @@ def test_at_replays_a_moment_and_prints_the_counts(overdue_case):
     after = scan("--at", "2026-10-14T08:00:00+08:00")
     assert after.strip() == (
         "scan at 2026-10-14T08:00:00+08:00: raised 1 (accept_red=1 correction_notice_red=0 decision_yellow=0 "
-        "decision_red=0 delivery_red=0); resolved 0; orders escalated 0; anomalies 0"
+        "decision_red=0 delivery_red=0 joint_task_red=0 "
+        "verification_red=0); resolved 0; orders escalated 0; anomalies 0;"
+        " licences expired 0"
     )
     assert Warning.objects.get().raised_at == at(2026, 10, 14, 8)
 

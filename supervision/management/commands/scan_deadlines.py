@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from supervision.orders import escalate_overdue
 from supervision.rules import detect_anomalies
-from supervision.scan import scan_deadlines
+from supervision.scan import expire_licences, scan_deadlines, scan_follow_ups
 
 
 def parse_instant(text: str) -> datetime:
@@ -35,9 +35,14 @@ class Command(BaseCommand):
         counts = scan_deadlines(instant)
         escalated = escalate_overdue(instant)  # 督办 past their due: level 2
         anomalies = detect_anomalies(instant)  # the anomaly rules over every act up to the instant
+        expired = expire_licences(instant)  # e-licences past their last valid day
         raised = " ".join(f"{key}={n}" for key, n in counts["raised"].items())
         local = timezone.localtime(instant).isoformat(timespec="seconds")
+        follow_ups = scan_follow_ups(instant)  # 差评整改 past their due (issue 21)
+        follow_ups.pop("resolved")
+        overdue = " ".join(f"{key}={n}" for key, n in follow_ups.items())
         self.stdout.write(
             f"scan at {local}: raised {sum(counts['raised'].values())} ({raised}); resolved {counts['resolved']};"
-            f" orders escalated {escalated}; anomalies {sum(anomalies.values())}"
+            f" orders escalated {escalated}; anomalies {sum(anomalies.values())}; licences expired {expired}"
+            + (f"; follow-ups overdue {sum(follow_ups.values())} ({overdue})" if any(follow_ups.values()) else "")
         )

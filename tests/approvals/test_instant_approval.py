@@ -1,0 +1,132 @@
+"""秒批 (rule-based instant approval): a qualifying submission is accepted and approved by the system in
+the same request, with the rule version and the evidence in the event; any other falls back to a person."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from approvals import services
+from approvals.models import InstantAudit, Notice, State
+from hall.models import AuditEntry, Department
+from tests.approvals import helpers
+from tests.approvals.helpers import reload
+from tests.factories import staff
+
+NEW_LICENCE = "SCJGJ-XK-0003"  # 食品经营许可（新办）
+CHANGE = "SCJGJ-XK-0004"  # 食品经营许可（变更）: its rule takes the licence from an approved SCJGJ-XK-0003 case
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def food(people):
+    department = Department.objects.get(code="SCJGJ")
+    return staff("food_reviewer", "reviewer", department), staff("food_approver", "approver", department)
+
+
+def _approved_licence(people, food, applicant=helpers.PERSON):
+    reviewer, approver = food
+    case = helpers.file_case(people.applicant, code=NEW_LICENCE, applicant=applicant)
+    services.submit_application(case_id=case.pk, by=people.applicant)
+    services.accept_application(case_id=case.pk, by=people.clerk2)
+    services.start_review(case_id=case.pk, by=reviewer)
+    services.recommend_decision(case_id=case.pk, by=reviewer, recommendation="approve", opinion="符合条件")
+    return services.approve_application(case_id=case.pk, by=approver)
+
+
+def _change_draft(people, *, change_items="经营者名称", applicant=helpers.PERSON, everything=False):
+    form = helpers.sample_form(CHANGE) | {"change_items": change_items}
+    case = services.file_application(by=people.applicant, item_code=CHANGE, applicant=applicant, form=form)
+    for requirement in helpers.required_materials(case):
+        if everything or requirement.name != "食品经营许可证":  # the rule takes it from the earlier approval
+            helpers.upload(case, people.applicant, requirement)
+    return case
+
+
+def test_a_qualifying_submission_is_accepted_and_approved_in_the_same_request(people, food, settings):
+    settings.INSTANT_APPROVAL_SAMPLE_RATE = 1.0
+    earlier = _approved_licence(people, food)
+    case = _change_draft(people)
+    api = APIClient()
+    api.force_authenticate(people.applicant)
+    response = api.post(f"/api/v1/applications/{case.number}/transitions/submit", {}, format="json")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["state"] == "decided" and body["decision"] == "approved"
+    actions = [(row["action"], row["actor_role"]) for row in body["timeline"]]
+    assert actions[-3:] == [("submit", "applicant"), ("accept", "system"), ("instant_approve", "system")]
+
+    case = reload(case)
+    event = case.events.get(action="instant_approve")
+    assert event.actor is None
+    version = case.item_version
+    assert event.data["rule_version"].startswith(f"{CHANGE}@v{version.number}#")
+    proof = event.data["evidence"]["materials"][0]
+    assert proof["source"] == "approved_case" and proof["case_number"] == earlier.number
+    assert event.data["evidence"]["conditions"][0]["holds"] is True
+    licence = case.materials.get(requirement__name="食品经营许可证", superseded=False)
+    assert licence.sha256 == Notice.objects.get(application=earlier, kind="decision").sha256  # the evidence
+    assert Notice.objects.filter(application=case, kind__in=["acceptance", "decision"]).count() == 2
+    assert case.delivery_due is not None and case.accepted_by is None and case.decided_by is None
+    audit = InstantAudit.objects.get(application=case)
+    assert audit.verdict == "pending" and audit.rule_version == event.data["rule_version"]
+
+
+def test_a_submission_outside_the_rule_falls_back_to_the_window(people, food):
+    _approved_licence(people, food)
+    case = _change_draft(people, change_items="经营项目")  # affects food safety: a person decides
+    case = services.submit_application(case_id=case.pk, by=people.applicant)
+    assert case.state == State.SUBMITTED and case.handler is not None
+    entry = AuditEntry.objects.get(action="approvals.instant_fallback", target=case.number)
+    assert any("change_items" in reason for reason in entry.detail["reasons"])
+
+
+def test_without_an_earlier_approval_the_case_falls_back(people, food):
+    case = _change_draft(people)
+    case = services.submit_application(case_id=case.pk, by=people.applicant)
+    assert case.state == State.SUBMITTED
+    assert not InstantAudit.objects.exists()
+
+
+def test_another_applicants_approval_is_not_evidence(people, food):
+    _approved_licence(people, food, applicant=helpers.COMPANY)
+    case = services.submit_application(case_id=_change_draft(people).pk, by=people.applicant)
+    assert case.state == State.SUBMITTED
+
+
+def test_sampling_follows_the_configured_rate(people, food, settings):
+    settings.INSTANT_APPROVAL_SAMPLE_RATE = 0.0
+    _approved_licence(people, food)
+    case = services.submit_application(case_id=_change_draft(people).pk, by=people.applicant)
+    assert case.state == State.DECIDED and not InstantAudit.objects.filter(application=case).exists()
+
+
+def test_nobody_may_perform_the_systems_step(people, food):
+    _approved_licence(people, food)
+    draft = _change_draft(people, change_items="经营项目", everything=True)
+    case = services.submit_application(case_id=draft.pk, by=people.applicant)
+    services.accept_application(case_id=case.pk, by=people.clerk2)
+    api = APIClient()
+    api.force_authenticate(people.clerk2)
+    response = api.post(f"/api/v1/applications/{case.number}/transitions/instant_approve", {}, format="json")
+    assert response.status_code == 403
+    assert reload(case).state == State.ACCEPTED
+
+
+def test_supervisors_see_the_rules_and_work_through_the_samples(client, people, food, settings,
+                                                               django_assert_max_num_queries):  # fmt: skip
+    settings.INSTANT_APPROVAL_SAMPLE_RATE = 1.0
+    _approved_licence(people, food)
+    case = services.submit_application(case_id=_change_draft(people).pk, by=people.applicant)
+    audit = InstantAudit.objects.get(application=case)
+    client.force_login(people.supervisor)
+    with django_assert_max_num_queries(15):
+        page = client.get("/supervision/instant/")
+    text = page.content.decode()
+    assert page.status_code == 200 and CHANGE in text and "变更事项" in text and audit.rule_version in text
+    assert case.number in text
+    client.post(f"/supervision/instant/{audit.pk}/review/", {"verdict": "wrong"})  # a note is required
+    assert reload(case).instant_audit.verdict == "pending"
+    client.post(f"/supervision/instant/{audit.pk}/review/", {"verdict": "correct", "note": "证据一致"})
+    audit.refresh_from_db()
+    assert audit.verdict == "correct" and audit.reviewed_by == people.supervisor
+    client.force_login(people.clerk)
+    assert client.get("/supervision/instant/").status_code == 403
