@@ -42,3 +42,32 @@ class VerificationForm(forms.Form):
                  (Verification.Outcome.FALSE, "承诺不实（转审批人员撤销决定）")],
     )  # fmt: skip
     finding = _text("核查情况（核查方式、发现的事实）", rows=3, required_hint=True)
+
+
+class DelegationForm(ServiceForm):
+    """首席代表授权: which window's chief representative decides which items, on which written authority.
+
+    The choices are the approver's own departments' windows that have a chief representative and the
+    items whose current version says the chief representative decides; the service checks it again."""
+
+    window = forms.ChoiceField(label="窗口（授权其首席代表）")
+    item_codes = forms.MultipleChoiceField(
+        label="授权决定的事项", widget=forms.CheckboxSelectMultiple, error_messages={"required": "请选择授权的事项。"}
+    )
+    document = forms.CharField(label="授权书文号", max_length=100, error_messages={"required": "请填写授权书文号。"})
+    valid_from = forms.DateField(label="生效日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    valid_until = forms.DateField(
+        label="截止日期（不填为长期）", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(label="授权范围说明", max_length=300, required=False)
+
+    def __init__(self, *args, windows=(), items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["window"].choices = [
+            (w.number, f"{w.number} {w.name}（首席代表：{w.chief_representative.real_name}）") for w in windows
+        ]
+        self.fields["item_codes"].choices = [(i.code, f"{i.code} {i.name}") for i in items]
+
+
+class RevokeDelegationForm(ServiceForm):
+    reason = _text("撤销授权的理由", rows=2, required_hint=True)

@@ -4,10 +4,10 @@ accepted and approved by the system in the same request; any other falls back to
 1. ``try_instant_approval`` runs right after the submission commits (``submit_application``), in the
    same request, under the case's row lock, only while the case is still ``submitted``.
 2. ``evaluate`` checks the rule (``catalog.instant_rule``): every condition on the filed form, every
-   named material from its trusted source — an earlier approved, unrevoked case of the same applicant
-   (same identity number): its material of that name (复用, ``reused_from``) or else its decision
-   document is attached to this case as the evidence; every other required material uploaded or
-   committed (art. 32: complete).
+   named material from its trusted source — the applicant's valid e-licence chosen for it (免证办), or
+   an earlier approved, unrevoked case of the same applicant (same identity number): its material of
+   that name (复用, ``reused_from``) or else its decision document is attached to this case as the
+   evidence; every other required material uploaded or committed (art. 32: complete).
 3. A qualifying case is accepted (event ``accept``) and approved (event ``instant_approve``) by the
    system actor (``actor`` NULL, ``actor_role`` ``system``) in one transaction; the second event holds
    the rule version and the evidence; the acceptance notice and the decision document are issued.
@@ -89,6 +89,22 @@ def _evidence_from(earlier: Application, name: str) -> tuple[dict, dict]:
     return fields, {"case_number": earlier.number, "notice": notice.serial, "sha256": notice.sha256}
 
 
+def _licence_problem(case: Application, requirement, material: Material | None) -> str:
+    """Why the material does not prove itself by a trusted e-licence now ("" if it does): a licence of
+    the applicant, of the type the requirement names, valid at this instant (not revoked or expired)."""
+    licence = material.licence if material is not None else None
+    if licence is None:
+        return "须以本人有效的电子证照核验，未选用电子证照"
+    if licence.holder_id_number != case.applicant_id_number:
+        return "所用电子证照的持证主体不是本件申请人"
+    if requirement.licence_type_code and licence.type_code != requirement.licence_type_code:
+        return f"所用电子证照不是“{requirement.licence_type_code}”类证照"
+    expired = licence.expires_at is not None and licence.expires_at < clock.now()
+    if licence.status != licence.Status.VALID or expired:
+        return "所用电子证照已撤销或已过有效期"
+    return ""
+
+
 def evaluate(case: Application) -> tuple[list[str], dict, list]:
     """(reasons it does not qualify, evidence, materials to attach) — qualifies when no reason."""
     rule = case.item_version.instant_rule or {}
@@ -101,7 +117,7 @@ def evaluate(case: Application) -> tuple[list[str], dict, list]:
         if not ok:
             reasons.append(f"申请表“{field}”不满足秒批条件（{op} {expected}）")
     requirements = {r.name: r for r in case.item_version.materials.all()}
-    current = {m.requirement_id: m for m in case.materials.filter(superseded=False)}
+    current = {m.requirement_id: m for m in case.materials.filter(superseded=False).select_related("licence")}
     named = set()
     for entry in rule.get("materials") or []:
         name, source = entry.get("material"), entry.get("source")
@@ -125,8 +141,15 @@ def evaluate(case: Application) -> tuple[list[str], dict, list]:
                 fields, proof = _evidence_from(earlier, name)
                 attach.append((requirement, fields))
                 evidence["materials"].append({"material": name, "source": source, **proof})
-        else:  # "licence": e-licences are matched where that feature exists
-            reasons.append(f"“{name}”须以电子证照核验，本系统暂未接入电子证照")
+        else:  # "licence": the applicant's e-licence chosen for the material (免证办, approvals.licence_use)
+            material = current.get(requirement.pk)
+            problem = _licence_problem(case, requirement, material)
+            if problem:
+                reasons.append(f"“{name}”{problem}")
+            else:
+                licence = material.licence
+                evidence["materials"].append({"material": name, "source": source, "licence": licence.number,
+                                              "type_code": licence.type_code, "sha256": material.sha256})  # fmt: skip
     committed = commitments.committed_requirement_ids(case)
     for requirement in requirements.values():
         if requirement.required and requirement.pk not in named | set(current) | committed:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from approvals import views_joint, views_reform, views_regulators, views_shipping
+from approvals import views_delegations, views_joint, views_reform, views_regulators, views_shipping
 from approvals import views_workbench as views
 from approvals import views_workbench_case as case_views
 
@@ -14,6 +14,8 @@ urlpatterns = [
     path("regulator/<int:push_id>/read/", views_regulators.read, name="regulator_read"),
     path("regulator/<int:push_id>/finding/", views_regulators.finding, name="regulator_finding"),
     path("workbench/verifications/<int:verification_id>/", views_reform.verify, name="work_verify"),
+    path("workbench/delegations/", views_delegations.delegations, name="work_delegations"),
+    path("workbench/delegations/<int:delegation_id>/revoke/", views_delegations.revoke, name="work_delegation_revoke"),
     path("workbench/file/", views.file_walk_in, name="work_file"),
     path("workbench/cases/<str:number>/", case_views.case_page, name="work_case"),
     path("workbench/cases/<str:number>/reveal/", case_views.reveal, name="work_reveal"),

@@ -36,7 +36,7 @@ ITEM_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{1,35}")  # catalog.models.code_
 PENDING_APPROVAL_ROWS = 20
 QUEUE_FIELDS = (
     *selectors.LIST_FIELDS, "channel", "accept_due", "delivery_due", "handler_id", "accepted_by_id",
-    "handler__username", "handler__real_name",
+    "handler__username", "handler__real_name", "item_version__decision_authority",
 )  # fmt: skip
 
 
@@ -191,7 +191,7 @@ def queue(request):
     cases = narrowed(selectors.case_list(user))
     cases = cases.filter(state=listed_states[0]) if len(listed_states) == 1 else cases.filter(state__in=listed_states)
     cases = (
-        cases.select_related("item", "handler")
+        cases.select_related("item", "handler", "item_version")
         .only(*QUEUE_FIELDS, "due_at")
         .order_by(F("due_at").asc(nulls_last=True), "id")
     )
@@ -208,7 +208,7 @@ def queue(request):
         pending = (
             selectors.case_list(user, state=State.AWAITING_DECISION)
             .filter(department_id__in=mine)
-            .select_related("item", "handler")
+            .select_related("item", "handler", "item_version")
             .only(*QUEUE_FIELDS, "due_at", "recommendation")
             .order_by(F("due_at").asc(nulls_last=True), "id")
         )

@@ -14,8 +14,9 @@ Shape (JSON, also in the catalog file)::
 - ``materials``: each named material must be satisfied from a trusted source — ``approved_case``: an
   earlier approved (not revoked) case of the same applicant (same identity number) of ``item_code``
   (default: the same item) holding that material, which is attached to the case as evidence;
-  ``upload``: the applicant uploaded it; ``licence``: an e-licence of the applicant (where e-licences
-  exist). Materials the rule does not name must be uploaded as usual (art. 32: complete).
+  ``upload``: the applicant uploaded it; ``licence``: a valid e-licence of the applicant, of the
+  requirement's type, chosen for the material in the filing (免证办). Materials the rule does not
+  name must be uploaded as usual (art. 32: complete).
 """
 
 OPS = {

@@ -4,8 +4,9 @@ the same request, with the rule version and the evidence in the event; any other
 import pytest
 from rest_framework.test import APIClient
 
-from approvals import services
-from approvals.models import InstantAudit, Notice, State
+from approvals import licence_use, licences, services
+from approvals.models import InstantAudit, Licence, Notice, State
+from catalog.models import Item
 from hall.models import AuditEntry, Department
 from tests.approvals import helpers
 from tests.approvals.helpers import reload
@@ -130,3 +131,56 @@ def test_supervisors_see_the_rules_and_work_through_the_samples(client, people, 
     assert audit.verdict == "correct" and audit.reviewed_by == people.supervisor
     client.force_login(people.clerk)
     assert client.get("/supervision/instant/").status_code == 403
+
+
+LICENCE_ITEM = "ZRZYJ-XK-0006"  # 建设工程规划许可证: takes the 建设用地规划许可证 (JSYDGH) as an e-licence
+
+
+def _licence_rule_case(people):
+    """A draft under a 秒批 rule whose one named material is proven by the applicant's e-licence (免证办),
+    every other required material uploaded; and the applicant's e-licence of a delivered ZRZYJ-XK-0005."""
+    earlier = helpers.act("deliver", helpers.act("approve", helpers.case_in("awaiting_decision", people), people),
+                          people)  # fmt: skip
+    current = Item.objects.get(code=LICENCE_ITEM).current_version
+    name = current.materials.get(licence_type_code="JSYDGH").name
+    helpers.publish_revision(LICENCE_ITEM, instant_rule={
+        "name": "建设工程规划许可证秒批（用地许可证以电子证照核验）",
+        "materials": [{"material": name, "source": "licence"}],
+    })  # fmt: skip
+    case = helpers.file_case(people.applicant, code=LICENCE_ITEM, complete=False)
+    requirement = case.item_version.materials.get(licence_type_code="JSYDGH")
+    for other in helpers.required_materials(case):
+        if other.pk != requirement.pk:
+            helpers.upload(case, people.applicant, other)
+    return case, requirement, reload(earlier).licence
+
+
+def test_a_material_proven_by_a_valid_e_licence_qualifies_with_the_licence_in_the_evidence(people):
+    case, requirement, licence = _licence_rule_case(people)
+    licence_use.use_licence(case_id=case.pk, by=people.applicant, requirement_id=requirement.pk,
+                            licence_number=licence.number)  # fmt: skip
+    case = services.submit_application(case_id=case.pk, by=people.applicant)
+    assert case.state == State.DECIDED and case.decision == "approved"
+    evidence = case.events.get(action="instant_approve").data["evidence"]["materials"]
+    assert evidence == [{"material": requirement.name, "source": "licence", "licence": licence.number,
+                         "type_code": "JSYDGH", "sha256": Licence.objects.get(pk=licence.pk).sha256}]  # fmt: skip
+
+
+def test_without_a_chosen_licence_or_with_a_revoked_one_a_person_decides(people):
+    case, requirement, licence = _licence_rule_case(people)
+    helpers.upload(case, people.applicant, requirement)  # an upload is not a trusted source
+    case = services.submit_application(case_id=case.pk, by=people.applicant)
+    assert case.state == State.SUBMITTED
+    fallback = AuditEntry.objects.filter(action="approvals.instant_fallback", target=case.number).get()
+    assert any("未选用电子证照" in reason for reason in fallback.detail["reasons"])
+
+    again = helpers.file_case(people.applicant, code=LICENCE_ITEM, complete=False)
+    for other in helpers.required_materials(again):
+        if other.pk != requirement.pk:
+            helpers.upload(again, people.applicant, other)
+    licence_use.use_licence(case_id=again.pk, by=people.applicant, requirement_id=requirement.pk,
+                            licence_number=licence.number)  # fmt: skip
+    licences.revoke_licence(number=licence.number, by=people.approver, reason="以欺骗手段取得",
+                            basis="行政许可法第六十九条")  # fmt: skip
+    again = services.submit_application(case_id=again.pk, by=people.applicant)
+    assert again.state == State.SUBMITTED and not again.events.filter(action="instant_approve").exists()

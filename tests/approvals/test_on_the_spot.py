@@ -200,3 +200,14 @@ def test_the_window_workbench_offers_the_on_the_spot_decision_only_to_whoever_ma
     ordinary = helpers.submitted_case(people)
     client.force_login(people.approver)
     assert "act-decide_on_the_spot" not in client.get(f"/workbench/cases/{ordinary.number}/").content.decode()
+
+
+def test_the_workbench_queue_says_who_decides(people):
+    """分级决定 on the queue: a chief-representative item is marked so in its row."""
+    submitted_instant(people)
+    client = Client()
+    client.force_login(people.clerk)
+    html = client.get("/workbench/").content.decode()
+    cell = html.index(f'<span class="code">{INSTANT}</span>')
+    row = html[html.rindex("<tr", 0, cell) : cell]
+    assert "首席代表决定" in row
