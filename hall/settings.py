@@ -203,12 +203,13 @@ STATISTICS_3550 = {
 # (summing to 100). No national formula exists; a hall sets its own here. Published months keep the weights they used.
 SCORE_FORMULA = {
     "on_time": {"label": "按时办结率", "weight": 30},
-    "satisfaction": {"label": "好差评满意度", "weight": 20},
+    "satisfaction": {"label": "好差评满意度", "weight": 15},
     "correction": {"label": "一次性告知（补正率）", "weight": 10},
     "cards": {"label": "红黄牌", "weight": 20, "red": 2, "yellow": 0.5},
     "orders": {"label": "督办逾期", "weight": 10, "per": 5, "count": "orders_overdue", "unit": "逾期升级的督办"},
     "anomalies": {"label": "异常行为", "weight": 5, "per": 1, "count": "anomalies", "unit": "经督办确认的异常行为"},
     "audits": {"label": "办件抽查", "weight": 5, "per": 2.5, "count": "audit_issues", "unit": "抽查发现问题"},
+    "complaints": {"label": "投诉属实", "weight": 5, "per": 2.5, "count": "complaints_upheld", "unit": "属实投诉"},
 }  # fmt: skip
 # 办件抽查 (supervision/sampling.py): 即办件 are sampled as their own stratum at this share (at least one).
 SAMPLING_INSTANT_RATE = env.float("SAMPLING_INSTANT_RATE", default=0.05)

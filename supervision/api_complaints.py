@@ -64,6 +64,7 @@ class ComplaintPublicSerializer(serializers.Serializer):
     answer = serializers.CharField()
     answered_at = serializers.DateTimeField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)
+    finding = serializers.CharField(help_text="核查结论 at closing: upheld, partly, not_upheld, or empty while open")
 
 
 class ComplaintsView(APIView):

@@ -25,6 +25,13 @@ class Complaint(models.Model):
         WEB = "web", "网上投诉"
         HOTLINE = "hotline", "12345热线"
 
+    class Finding(models.TextChoices):
+        """核查结论 recorded at closing: an upheld (or partly upheld) complaint counts in the scores."""
+
+        UPHELD = "upheld", "属实"
+        PARTLY = "partly", "部分属实"
+        NOT_UPHELD = "not_upheld", "不属实"
+
     class State(models.TextChoices):
         RECEIVED = "received", "已受理"
         ASSIGNED = "assigned", "已派单，办理中"
@@ -73,6 +80,7 @@ class Complaint(models.Model):
         blank=True,
         choices=[(5, "非常满意"), (4, "满意"), (3, "基本满意"), (2, "不满意"), (1, "非常不满意")],
     )
+    finding = models.CharField("核查结论", max_length=12, choices=Finding.choices, blank=True)
     closed_by = models.ForeignKey("hall.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     closed_at = models.DateTimeField("办结时间", null=True, blank=True)
 

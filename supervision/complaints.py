@@ -256,11 +256,20 @@ def answer_complaint(*, complaint_id: int, by: User, answer: str, ip: str | None
     return complaint
 
 
-def close_complaint(*, complaint_id: int, by: User, callback_note: str, satisfaction=None, ip: str | None = None):
-    """回访、评价: the supervisor records the call-back and the complainant's satisfaction and closes it;
-    merged duplicates are closed with it; a 12345 work order's closing goes back to 12345."""
+def close_complaint(
+    *, complaint_id: int, by: User, callback_note: str, finding: str, satisfaction=None, ip: str | None = None
+):
+    """回访、评价: the supervisor records the call-back, whether the complaint was founded (核查结论: an
+    upheld or partly upheld complaint counts against its department and window in the monthly scores)
+    and the complainant's satisfaction, and closes it; a 12345 work order's closing goes back to 12345."""
     _supervisor(by)
-    callback_note = _text(callback_note, "callback_note", "回访情况")
+    errors = {}
+    try:
+        callback_note = _text(callback_note, "callback_note", "回访情况")
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if finding not in Complaint.Finding.values:
+        errors["finding"] = ["请选择核查结论（属实、部分属实或不属实）。"]
     if satisfaction in ("", None):
         satisfaction = None
     else:
@@ -269,17 +278,19 @@ def close_complaint(*, complaint_id: int, by: User, callback_note: str, satisfac
         except (TypeError, ValueError):
             satisfaction = 0
         if satisfaction not in SATISFACTION:
-            raise ValidationError({"satisfaction": ["满意度为 1（非常不满意）至 5（非常满意）。"]})
+            errors["satisfaction"] = ["满意度为 1（非常不满意）至 5（非常满意）。"]
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic():
         complaint = _locked(complaint_id)
         if complaint.state != Complaint.State.ANSWERED:
             raise Conflict(f"投诉当前为“{complaint.get_state_display()}”，答复后才能回访办结。", code="not_answered")
         now = timezone.now()
-        complaint.callback_note, complaint.satisfaction = callback_note, satisfaction
+        complaint.callback_note, complaint.satisfaction, complaint.finding = callback_note, satisfaction, finding
         complaint.closed_by, complaint.closed_at, complaint.state = by, now, Complaint.State.CLOSED
         complaint.save()
         audit.record("supervision.complaint_closed", complaint.tracking_number, actor=by, ip=ip,
-                     satisfaction=satisfaction)  # fmt: skip
+                     satisfaction=satisfaction, finding=finding)  # fmt: skip
         if complaint.source == Complaint.Source.HOTLINE:
             outbox.enqueue("supervision.hotline.push", complaint_id=complaint.pk, stage="close")
     return complaint
@@ -312,4 +323,5 @@ def public_view(tracking_number: str, query_code: str) -> dict:
         "answer": handled.answer,
         "answered_at": handled.answered_at,
         "closed_at": handled.closed_at,
+        "finding": handled.finding,
     }

@@ -13,9 +13,11 @@ parts, each with its weight; the parts' weights add up to 100:
 - ``anomalies`` 异常行为: weight − ``per`` per anomaly detected in the month that a supervisor confirmed
   by issuing an order on it, ≥ 0;
 - ``audits`` 办件抽查: weight − ``per`` per sampled case found with issues in the month, ≥ 0;
-- ``complaints`` 投诉 and ``follow_ups_late`` 差评整改逾期 are counted per subject (issue 21): a part
-  ``{"label": …, "weight": w, "per": p, "count": "complaints", "unit": …}`` in ``SCORE_FORMULA`` deducts
-  for them (the default formula's weights are unchanged; docs/ratings.md).
+- ``complaints`` 投诉属实: weight − ``per`` per complaint about the subject closed in the month with the
+  finding upheld or partly upheld (``Complaint.finding``), ≥ 0;
+- complaints received and ``follow_ups_late`` 差评整改逾期 are counted per subject too (issue 21): a part
+  ``{"label": …, "weight": w, "per": p, "count": "follow_ups_late", "unit": …}`` in ``SCORE_FORMULA``
+  deducts for them (docs/ratings.md).
 
 A case belongs to the window where the clerk who accepted it (首办负责人) is posted in the case's
 department (the lowest window id if several) — the rule the anomaly ``bad_ratings_cluster`` uses.
@@ -101,12 +103,19 @@ def counts(month: date) -> dict:
     rating_window = Coalesce("window_id", _window_of("application"), output_field=BigIntegerField())
     _grouped(ratings, department="department_id", window=rating_window, into=into,
              measures={"ratings": Count("id"), "rating_avg": Avg("level")})  # fmt: skip
-    # 投诉 received in the month about the subject (merged duplicates not counted) and follow-ups of bad
-    # ratings whose rectification period ended in the month unrectified or late: counts a formula part may
-    # deduct for ({"count": "complaints"} or "follow_ups_late"; docs/ratings.md)
-    received = Complaint.objects.exclude(state=Complaint.State.MERGED).filter(**span("received_at"))
-    received = received.annotate(about=Coalesce("assigned_department_id", "department_id"))
-    _grouped(received, department="about", window="window_id", into=into, measures={"complaints": Count("id")})
+    # 投诉 about the subject (merged duplicates not counted): received in the month, and closed in the month
+    # found upheld or partly upheld (the default formula's ``complaints`` part deducts for these); and
+    # follow-ups of bad ratings whose rectification period ended in the month unrectified or late: counts a
+    # formula part may deduct for ({"count": …}; docs/ratings.md)
+    founded = Q(finding__in=[Complaint.Finding.UPHELD, Complaint.Finding.PARTLY], **span("closed_at"))
+    about = (
+        Complaint.objects.exclude(state=Complaint.State.MERGED)
+        .filter(Q(**span("received_at")) | founded)
+        .annotate(about=Coalesce("assigned_department_id", "department_id"))
+    )
+    _grouped(about, department="about", window="window_id", into=into, measures={
+        "complaints": Count("id", filter=Q(**span("received_at"))), "complaints_upheld": Count("id", filter=founded),
+    })  # fmt: skip
     late = (
         FollowUp.objects.filter(**span("rectify_due"))
         .exclude(state=FollowUp.State.INVALIDATED)

@@ -83,8 +83,8 @@ def track(request):
 def supervisor_list(request):
     rows = complaints.visible_complaints(request.user).select_related("merged_into").prefetch_related("attachments")
     rows = list(rows.order_by(OPEN_FIRST, "-received_at", "-id")[:LIST_SIZE])
-    context = {"complaints": rows, "departments": _departments(), "satisfaction": Complaint._meta.get_field(
-        "satisfaction").choices}  # fmt: skip
+    context = {"complaints": rows, "departments": _departments(), "findings": Complaint.Finding.choices,
+               "satisfaction": Complaint._meta.get_field("satisfaction").choices}  # fmt: skip
     return render(request, "supervision/complaints.html", context)
 
 
@@ -112,7 +112,8 @@ def close(request, complaint_id: int):
     try:
         complaints.close_complaint(
             complaint_id=complaint_id, by=request.user, callback_note=request.POST.get("callback_note", ""),
-            satisfaction=request.POST.get("satisfaction"), ip=client_ip(request),
+            finding=request.POST.get("finding", ""), satisfaction=request.POST.get("satisfaction"),
+            ip=client_ip(request),
         )  # fmt: skip
         messages.success(request, "已回访办结。")
     except OutsideScope as exc:

@@ -1,17 +1,21 @@
 """Demo e-monitoring: one deadline scan over the demo cases, then two 督办 — one waiting for the
 department's answer (the clerk sees “督办 1”), one answered and waiting for the supervisor. Runs once."""
 
+from datetime import timedelta
+
 from django.db import transaction
+from django.utils import timezone
 
 from hall.models import User
-from supervision import orders
-from supervision.models import Order, Warning
+from supervision import orders, scores
+from supervision.models import Order, ScoreSheet, Warning
 from supervision.scan import scan_deadlines
 
 
 @transaction.atomic
 def seed(*, password: str, log) -> None:
     seed_complaints(log=log)
+    seed_scores(log=log)
     if Order.objects.exists():
         log("supervision: demo orders exist, skipped")
         return
@@ -33,6 +37,16 @@ def seed(*, password: str, log) -> None:
     if len(reds) == 2:
         orders.answer_order(order_id=answered.pk, by=clerk, text="已于当日办结，并组织窗口人员学习限时办结制度。")
     log(f"supervision: scan raised {sum(counts['raised'].values())} cards; {len(reds)} demo orders")
+
+
+def seed_scores(*, log) -> None:
+    """绩效评估 (issue 19): last month published (version 1), so the ranking page shows a frozen month
+    beside the running one. Runs once."""
+    last_month = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
+    if ScoreSheet.objects.filter(month=last_month).exists():
+        return
+    sheet = scores.publish_month(month=last_month, by=User.objects.get(username="supervisor"))
+    log(f"supervision: scores of {last_month:%Y-%m} published ({sheet.scores.count()} departments and windows)")
 
 
 def seed_complaints(*, log) -> None:
@@ -62,5 +76,5 @@ def seed_complaints(*, log) -> None:
     complaints.assign_complaint(complaint_id=closed.pk, by=supervisor, department_code="ZRZYJ", due_days=5)
     complaints.answer_complaint(complaint_id=closed.pk, by=clerk, answer="已修复上传组件的超时设置。")
     complaints.close_complaint(complaint_id=closed.pk, by=supervisor, callback_note="电话回访，已能正常上传。",
-                               satisfaction=5)  # fmt: skip
+                               finding="upheld", satisfaction=5)  # fmt: skip
     log("supervision: 3 demo complaints")

@@ -4,6 +4,7 @@ import os
 import secrets
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -124,6 +125,13 @@ def test_seed_demo_is_idempotent_and_sets_the_password(settings, tmp_path):
 
     assert set(Assessment.objects.values_list("status", flat=True)) == {"due", "paid"}
     assert set(Payment.objects.values_list("channel", flat=True)) == {"simulator", "cash"}
+    # 绩效评估 (issue 19): last month's scores published once, with departments ranked.
+    from supervision.models import ScoreSheet
+
+    sheet = ScoreSheet.objects.get()
+    last_month = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
+    assert sheet.version == 1 and sheet.month == last_month
+    assert sheet.scores.filter(subject="department").exists()
 
 
 @pytest.mark.django_db

@@ -74,11 +74,12 @@ def test_an_anonymous_complaint_goes_through_its_whole_lifecycle(people):
     assert complaint.state == "assigned" and complaint.due == end_of(2026, 9, 20)  # 09-20 worked (调休)
     complaints.answer_complaint(complaint_id=complaint.pk, by=people.clerk, answer="已约谈窗口人员，一次告知全部材料")
     complaints.close_complaint(complaint_id=complaint.pk, by=people.supervisor, callback_note="电话回访，投诉人认可",
-                               satisfaction=4)  # fmt: skip
+                               finding="upheld", satisfaction=4)  # fmt: skip
 
     body = anonymous().get(f"{API}/{number}", {"query_code": code}).json()
     assert body["state"] == "closed" and body["answer"] == "已约谈窗口人员，一次告知全部材料"
     assert body["department"]["code"] == department_of(case).code and body["closed_at"]
+    assert body["finding"] == "upheld"
     actions = list(AuditEntry.objects.filter(target=number).order_by("id").values_list("action", flat=True))
     assert actions == ["supervision.complaint_filed", "supervision.complaint_assigned",
                        "supervision.complaint_answered", "supervision.complaint_closed"]  # fmt: skip
@@ -98,7 +99,7 @@ def test_each_step_only_by_whom_and_when_it_belongs(people):
     with pytest.raises(NotPermitted):
         complaints.assign_complaint(complaint_id=complaint.pk, by=people.clerk, department_code="X", due_days=5)
     with pytest.raises(Conflict):  # not assigned yet
-        complaints.close_complaint(complaint_id=complaint.pk, by=people.supervisor, callback_note="x")
+        complaints.close_complaint(complaint_id=complaint.pk, by=people.supervisor, callback_note="x", finding="upheld")
     complaints.assign_complaint(complaint_id=complaint.pk, by=people.supervisor,
                                 department_code=department_of(case).code, due_days=3)  # fmt: skip
     with pytest.raises(OutsideScope):  # another department
@@ -169,7 +170,9 @@ def test_a_repeat_about_the_same_case_from_the_same_phone_is_merged_into_the_ope
     body = anonymous().get(f"{API}/{again.tracking_number}", {"query_code": again.query_code}).json()
     assert body["merged"] and body["handling_state"] == "answered" and body["answer"] == "已处理"
 
-    complaints.close_complaint(complaint_id=first.pk, by=people.supervisor, callback_note="已回访")
+    complaints.close_complaint(
+        complaint_id=first.pk, by=people.supervisor, callback_note="已回访", finding="not_upheld"
+    )
     assert file(case_number=case.number, contact_phone="13900000002").merged_into is None  # closed: a new one
 
 
@@ -214,7 +217,7 @@ def test_the_answer_and_the_closing_go_back_to_12345_with_a_delivery_log(people,
         complaints.answer_complaint(complaint_id=complaint.pk, by=people.clerk, answer="已整改，向群众致歉")
     with django_capture_on_commit_callbacks(execute=True):
         complaints.close_complaint(complaint_id=complaint.pk, by=people.supervisor, callback_note="满意",
-                                   satisfaction=5)  # fmt: skip
+                                   finding="partly", satisfaction=5)  # fmt: skip
 
     sent = hotline.LoggingBackend.sent
     assert [(d["work_order_number"], d["stage"]) for d in sent] == [("GD-20260914-0001", "answer"),
@@ -288,3 +291,14 @@ def test_the_department_sees_only_its_complaints(people):
     assert complaint.tracking_number not in client_for(people.clerk2).get(
         reverse("supervision:department_complaints")).content.decode()  # fmt: skip
     assert client_for(people.clerk).get(reverse("supervision:complaints")).status_code == 403
+
+
+def test_closing_needs_the_finding_and_names_every_missing_field(people):
+    complaint = file()
+    complaints.assign_complaint(complaint_id=complaint.pk, by=people.supervisor, department_code="ZRZYJ", due_days=5)
+    complaints.answer_complaint(complaint_id=complaint.pk, by=people.clerk, answer="已处理")
+    with pytest.raises(ValidationError) as refused:
+        complaints.close_complaint(complaint_id=complaint.pk, by=people.supervisor, callback_note="", finding="maybe")
+    assert set(refused.value.message_dict) == {"callback_note", "finding"}
+    complaint.refresh_from_db()
+    assert complaint.state == "answered" and complaint.finding == ""

@@ -36,7 +36,7 @@ def test_the_report_pdf_contains_the_month_the_ranking_and_the_completion_rate(c
     assert "按时办结率83.3%" in text
     assert "绩效评估排名" in text and "已发布（第1版" in text
     # the parts' columns in the formula's order, as published (the parts of each row follow it)
-    assert text.index("按时办结率（30）") < text.index("好差评满意度（20）") < text.index("红黄牌（20）")
+    assert text.index("按时办结率（30）") < text.index("好差评满意度（15）") < text.index("红黄牌（20）")
     ranked = [row["department"].name for row in scores.month_scores(NOVEMBER)["department"]]
     ranking = text[text.index("绩效评估排名") :]
     positions = [ranking.index(name) for name in ranked]

@@ -12,7 +12,7 @@ from approvals.models import Application, Evaluation
 from hall.errors import NotPermitted
 from hall.models import Window, WindowStaff
 from supervision import scores
-from supervision.models import Score, ScoreSheet, Warning
+from supervision.models import Complaint, Score, ScoreSheet, Warning
 from tests.approvals import helpers
 from tests.approvals.helpers import at
 from tests.supervision import month
@@ -32,6 +32,12 @@ def cases(people):
                            due_at=built["C"].decision_due, raised_at=at(2026, 11, 12, 0))  # fmt: skip
     Warning.objects.create(application=built["C"], department=built["C"].department, kind="decision",
                            level="yellow", due_at=built["C"].decision_due, raised_at=at(2026, 11, 10, 0))  # fmt: skip
+    # 投诉: one about ZRZYJ closed in November found upheld counts; one found unfounded does not
+    for n, finding in enumerate(["upheld", "not_upheld"]):
+        Complaint.objects.create(tracking_number=f"TS-{n}", text="窗口多次要求重复提交材料", state="closed",
+                                 department=built["C"].department, window=Window.objects.get(number="B01"),
+                                 received_at=at(2026, 10, 28),
+                                 closed_at=at(2026, 11, 20), finding=finding)  # fmt: skip
     return built
 
 
@@ -44,11 +50,13 @@ def test_each_part_of_a_department_score_follows_the_formula(cases):
     zr = _row(result["department"], "ZRZYJ")
     parts = {p["key"]: p for p in zr["parts"]}
     assert parts["on_time"]["points"] == "20.00"  # 30 × 2/3 (A, B on time; C late)
-    assert parts["satisfaction"]["points"] == "12.50"  # 20 × (3.5 − 1) / 4
+    assert parts["satisfaction"]["points"] == "9.38"  # 15 × (3.5 − 1) / 4
     assert parts["correction"]["points"] == "3.33"  # 10 × (1 − 2/3): B and C needed a correction
     assert parts["cards"]["points"] == "17.50"  # 20 − 2 × 1 red − 0.5 × 1 yellow
     assert parts["orders"]["points"] == "10.00" and parts["anomalies"]["points"] == "5.00"
-    assert zr["total"] == Decimal("73.33")
+    assert parts["complaints"]["points"] == "2.50"  # 5 − 2.5 × 1 upheld complaint (the unfounded one not)
+    assert parts["complaints"]["basis"] == "属实投诉 1"
+    assert zr["total"] == Decimal("72.71")
     assert sum(Decimal(p["points"]) for p in zr["parts"]) == zr["total"]
     assert [r["department"].code for r in result["department"]][-1] == "ZRZYJ"  # the lowest total
 
@@ -67,10 +75,10 @@ def test_a_published_month_does_not_change_when_a_case_is_edited_later(cases, pe
     before = _row(frozen["department"], "ZRZYJ")["total"]
     # later: case C's decision is recorded as on time after all (a data correction)
     Application.objects.filter(pk=cases["C"].pk).update(decided_at=at(2026, 11, 10))
-    assert _row(scores.compute(NOVEMBER)["department"], "ZRZYJ")["total"] == Decimal("83.33")
+    assert _row(scores.compute(NOVEMBER)["department"], "ZRZYJ")["total"] == Decimal("82.71")
     again = scores.month_scores(NOVEMBER)
     assert again["published"] and again["version"] == 1
-    assert _row(again["department"], "ZRZYJ")["total"] == before == Decimal("73.33")
+    assert _row(again["department"], "ZRZYJ")["total"] == before == Decimal("72.71")
     assert sheet.figures["on_time"] == 5  # the hall's figures as published, too
 
 
@@ -81,9 +89,9 @@ def test_a_correction_is_a_new_version_with_a_reason_and_the_first_stays(cases, 
         scores.publish_month(month=NOVEMBER, by=people.supervisor)  # no reason
     second = scores.publish_month(month=NOVEMBER, by=people.supervisor, reason="C 件办结时间录入错误，已核实更正")
     assert second.version == 2
-    assert _row(scores.month_scores(NOVEMBER)["department"], "ZRZYJ")["total"] == Decimal("83.33")
+    assert _row(scores.month_scores(NOVEMBER)["department"], "ZRZYJ")["total"] == Decimal("82.71")
     first = ScoreSheet.objects.get(month=NOVEMBER, version=1)
-    assert Score.objects.get(sheet=first, subject="department", department__code="ZRZYJ").total == Decimal("73.33")
+    assert Score.objects.get(sheet=first, subject="department", department__code="ZRZYJ").total == Decimal("72.71")
 
 
 def test_only_supervisors_publish(cases, people):
@@ -98,7 +106,7 @@ def test_the_api_gives_the_parts_beside_the_total(cases, people, django_assert_m
         body = api.get("/api/v1/supervision/scores", {"month": "2026-11"}).json()
     assert body["published"] is False and body["month"] == "2026-11"
     zr = next(r for r in body["departments"] if r["department"]["code"] == "ZRZYJ")
-    assert zr["total"] == "73.33" and [p["key"] for p in zr["parts"]][:2] == ["on_time", "satisfaction"]
+    assert zr["total"] == "72.71" and [p["key"] for p in zr["parts"]][:2] == ["on_time", "satisfaction"]
     scores.publish_month(month=NOVEMBER, by=people.supervisor)
     body = api.get("/api/v1/supervision/scores", {"month": "2026-11"}).json()
     assert body["published"] is True and body["version"] == 1 and len(body["versions"]) == 1
@@ -110,7 +118,7 @@ def test_the_api_gives_the_parts_beside_the_total(cases, people, django_assert_m
 def test_the_ranking_page_publishes_and_shows_the_frozen_month(cases, people, client):
     client.force_login(people.supervisor)
     page = client.get("/supervision/scores/", {"month": "2026-11"})
-    assert page.status_code == 200 and "尚未发布" in page.content.decode() and "73.33" in page.content.decode()
+    assert page.status_code == 200 and "尚未发布" in page.content.decode() and "72.71" in page.content.decode()
     response = client.post("/supervision/scores/publish/", {"month": "2026-11"})
     assert response.status_code == 302
     page = client.get("/supervision/scores/", {"month": "2026-11"}).content.decode()
