@@ -70,3 +70,20 @@ def test_production_settings_use_the_forgiving_manifest_storage():
     from hall import settings as hall_settings
 
     assert hall_settings.STORAGES["staticfiles"]["BACKEND"] == "hall.storage.StaticFilesStorage"
+
+
+def test_with_a_manifest_a_name_outside_it_raises_as_django_does(settings, tmp_path, caplog):
+    """whitenoise probes names that are not static files (a hashed name stripped naively) and expects
+    ValueError: no error is logged for them once collectstatic has run."""
+    import json
+
+    from hall.storage import StaticFilesStorage
+
+    (tmp_path / "staticfiles.json").write_text(
+        json.dumps({"version": "1.1", "paths": {"css/hall.css": "css/hall.0123456789ab.css"}})
+    )
+    storage = StaticFilesStorage(location=tmp_path)
+    assert storage.stored_name("css/hall.css") == "css/hall.0123456789ab.css"
+    with pytest.raises(ValueError):
+        storage.stored_name("rest_framework/css/font-awesome-4.0.css")
+    assert "collectstatic" not in caplog.text
