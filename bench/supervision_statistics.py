@@ -1,5 +1,5 @@
-"""统计分析 at N cases (default 100,000 — the machine is shared: 2 cores for 7 agents; never 1,000,000
-here): the statistics of a month and of a year (``supervision.statistics.figures``: every figure of
+"""统计分析 at N cases (default 100,000, quick; the recorded run used ``--cases 1000000``, 80 s to fill):
+the statistics of a month and of a year (``supervision.statistics.figures``: every figure of
 the page and the API, 3550 and per item included) against the raw aggregate SQL they need, measured in
 the same run (target: ≤ 2×).
 
