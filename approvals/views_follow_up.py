@@ -74,35 +74,36 @@ def _back(follow_up_id: int):
     return redirect(reverse("approvals:follow_up", args=[follow_up_id]))
 
 
-@login_required
-@require_POST
-def verify(request, follow_up_id: int):
+def _act(request, follow_up_id: int, call, success: str):
+    """One department POST on a follow-up: the service call, then back with its outcome as a message."""
     try:
-        services.record_verification(
-            follow_up_id=follow_up_id, by=request.user, contact_method=request.POST.get("contact_method", ""),
-            note=request.POST.get("note", ""), ip=client_ip(request),
-        )  # fmt: skip
-        messages.success(request, "已登记回访核实情况。")
+        call()
     except OutsideScope as exc:
         raise Http404(exc.detail) from exc
     except (DomainError, ValidationError) as exc:
         _message(request, exc)
+    else:
+        messages.success(request, success)
     return _back(follow_up_id)
+
+
+@login_required
+@require_POST
+def verify(request, follow_up_id: int):
+    post = request.POST
+    return _act(request, follow_up_id, lambda: services.record_verification(
+        follow_up_id=follow_up_id, by=request.user, contact_method=post.get("contact_method", ""),
+        note=post.get("note", ""), ip=client_ip(request),
+    ), "已登记回访核实情况。")  # fmt: skip
 
 
 @login_required
 @require_POST
 def rectify(request, follow_up_id: int):
-    try:
-        services.record_rectification(
-            follow_up_id=follow_up_id, by=request.user, result=request.POST.get("result", ""), ip=client_ip(request)
-        )
-        messages.success(request, "已登记整改结果，并告知评价人。")
-    except OutsideScope as exc:
-        raise Http404(exc.detail) from exc
-    except (DomainError, ValidationError) as exc:
-        _message(request, exc)
-    return _back(follow_up_id)
+    post = request.POST
+    return _act(request, follow_up_id, lambda: services.record_rectification(
+        follow_up_id=follow_up_id, by=request.user, result=post.get("result", ""), ip=client_ip(request)
+    ), "已登记整改结果，并告知评价人。")  # fmt: skip
 
 
 @login_required
@@ -111,17 +112,11 @@ def appeal(request, follow_up_id: int):
     row = FollowUp.objects.filter(pk=follow_up_id).only("evaluation_id", "department_id").first()
     if row is None or not services.is_department_staff(request.user, row.department_id):
         raise Http404("没有这条差评整改。")
-    try:
-        services.file_appeal(
-            evaluation_id=row.evaluation_id, by=request.user, ground=request.POST.get("ground", ""),
-            reason=request.POST.get("reason", ""), ip=client_ip(request),
-        )  # fmt: skip
-        messages.success(request, "申诉已提交，等待监察人员复核。")
-    except OutsideScope as exc:
-        raise Http404(exc.detail) from exc
-    except (DomainError, ValidationError) as exc:
-        _message(request, exc)
-    return _back(follow_up_id)
+    post = request.POST
+    return _act(request, follow_up_id, lambda: services.file_appeal(
+        evaluation_id=row.evaluation_id, by=request.user, ground=post.get("ground", ""),
+        reason=post.get("reason", ""), ip=client_ip(request),
+    ), "申诉已提交，等待监察人员复核。")  # fmt: skip
 
 
 @login_required

@@ -88,41 +88,40 @@ def supervisor_list(request):
     return render(request, "supervision/complaints.html", context)
 
 
-@login_required
-@require_POST
-def assign(request, complaint_id: int):
+def _act(request, complaint_id: int, call, success: str):
+    """One supervisor's POST: the service call, then back to the complaint with its outcome as a message
+    (out of scope → 404, not permitted → 403)."""
     try:
-        complaints.assign_complaint(
-            complaint_id=complaint_id, by=request.user, department_code=request.POST.get("department_code", ""),
-            due_days=request.POST.get("due_days"), ip=client_ip(request),
-        )  # fmt: skip
-        messages.success(request, "已派单。")
+        call()
     except OutsideScope as exc:
         raise Http404(exc.detail) from exc
     except (ValidationError, DomainError) as exc:
         if getattr(exc, "status_code", 400) == 403:
             raise PermissionDenied(exc.detail) from exc
         _flash(request, exc)
+    else:
+        messages.success(request, success)
     return redirect(reverse("supervision:complaints") + f"#complaint-{complaint_id}")
+
+
+@login_required
+@require_POST
+def assign(request, complaint_id: int):
+    post = request.POST
+    return _act(request, complaint_id, lambda: complaints.assign_complaint(
+        complaint_id=complaint_id, by=request.user, department_code=post.get("department_code", ""),
+        due_days=post.get("due_days"), ip=client_ip(request),
+    ), "已派单。")  # fmt: skip
 
 
 @login_required
 @require_POST
 def close(request, complaint_id: int):
-    try:
-        complaints.close_complaint(
-            complaint_id=complaint_id, by=request.user, callback_note=request.POST.get("callback_note", ""),
-            finding=request.POST.get("finding", ""), satisfaction=request.POST.get("satisfaction"),
-            ip=client_ip(request),
-        )  # fmt: skip
-        messages.success(request, "已回访办结。")
-    except OutsideScope as exc:
-        raise Http404(exc.detail) from exc
-    except (ValidationError, DomainError) as exc:
-        if getattr(exc, "status_code", 400) == 403:
-            raise PermissionDenied(exc.detail) from exc
-        _flash(request, exc)
-    return redirect(reverse("supervision:complaints") + f"#complaint-{complaint_id}")
+    post = request.POST
+    return _act(request, complaint_id, lambda: complaints.close_complaint(
+        complaint_id=complaint_id, by=request.user, callback_note=post.get("callback_note", ""),
+        finding=post.get("finding", ""), satisfaction=post.get("satisfaction"), ip=client_ip(request),
+    ), "已回访办结。")  # fmt: skip
 
 
 @login_required

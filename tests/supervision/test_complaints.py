@@ -302,3 +302,20 @@ def test_closing_needs_the_finding_and_names_every_missing_field(people):
     assert set(refused.value.message_dict) == {"callback_note", "finding"}
     complaint.refresh_from_db()
     assert complaint.state == "answered" and complaint.finding == ""
+
+
+def test_the_supervisors_page_assigns_and_closes_with_the_finding(people):
+    complaint = file(department_code="ZRZYJ")
+    supervisor = client_for(people.supervisor)
+    assign = reverse("supervision:complaint_assign", args=[complaint.pk])
+    close = reverse("supervision:complaint_close", args=[complaint.pk])
+    assert client_for(people.clerk).post(assign, {"department_code": "ZRZYJ", "due_days": 5}).status_code == 403
+    page = supervisor.post(assign, {"department_code": "ZRZYJ", "due_days": 5}, follow=True).content.decode()
+    assert "已派单" in page
+    complaints.answer_complaint(complaint_id=complaint.pk, by=people.clerk, answer="已处理")
+    page = supervisor.post(close, {"callback_note": "已回访"}, follow=True).content.decode()
+    assert "请选择核查结论" in page and 'name="finding"' in page
+    page = supervisor.post(close, {"callback_note": "已回访", "finding": "partly"}, follow=True).content.decode()
+    assert "已回访办结" in page and "核查结论：部分属实" in page
+    unknown = reverse("supervision:complaint_close", args=[999999])
+    assert supervisor.post(unknown, {"callback_note": "x", "finding": "upheld"}).status_code == 404
