@@ -50,6 +50,35 @@ class _State:
     dirty_overflow: bool = False
 
 
+def count_in_window(cache, key: str, seconds: int) -> int:
+    """Count one more hit of ``key`` in a window of ``seconds`` that opened with its first hit; the
+    count so far. Redis: one round trip (``SET NX EX`` + ``INCR`` in a pipeline, atomic per command);
+    other backends: ``add`` then ``incr`` (dev and tests)."""
+    if isinstance(cache, FallbackRedisCache):
+        return cache.count_in_window(key, seconds)
+    cache.add(key, 0, seconds)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between the two calls: a new window
+        cache.add(key, 1, seconds)
+        return 1
+
+
+class _Redis(RedisCache):
+    def count_in_window(self, key, seconds, version=None) -> int:
+        key = self.make_and_validate_key(key, version=version)
+        pipe = self._cache.get_client(key, write=True).pipeline(transaction=False)
+        pipe.set(key, 0, ex=int(seconds), nx=True)
+        pipe.incr(key)
+        return pipe.execute()[1]
+
+
+class _LocMem(LocMemCache):
+    def count_in_window(self, key, seconds, version=None) -> int:
+        self.add(key, 0, seconds, version=version)
+        return self.incr(key, version=version)
+
+
 _states: dict[str, _State] = {}
 _states_lock = threading.Lock()
 
@@ -75,8 +104,8 @@ class FallbackRedisCache(BaseCache):
         self.retry_seconds = float(options.pop("RETRY_SECONDS", 5))
         self.log_seconds = float(options.pop("LOG_SECONDS", 60))
         self.location = server if isinstance(server, str) else ",".join(server)
-        self.primary = RedisCache(server, {**params, "OPTIONS": options})
-        self.fallback = LocMemCache(f"hall-fallback:{self.location}", {**params, "OPTIONS": {}})
+        self.primary = _Redis(server, {**params, "OPTIONS": options})
+        self.fallback = _LocMem(f"hall-fallback:{self.location}", {**params, "OPTIONS": {}})
         self.state = _state_for(self.location)
 
     # --- the degradation machinery -------------------------------------------------------------
@@ -192,6 +221,9 @@ class FallbackRedisCache(BaseCache):
 
     def incr(self, key, delta=1, version=None):
         return self._call("incr", key, delta, version=version, keys=[key])
+
+    def count_in_window(self, key, seconds, version=None) -> int:
+        return self._call("count_in_window", key, seconds, version=version, keys=[key])
 
     def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
         return self._call("set_many", data, timeout, version=version, keys=list(data))
