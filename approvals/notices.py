@@ -13,6 +13,7 @@ decision 决定书 named for the item's type (准予/不予行政许可决定书
 import base64
 import hashlib
 import secrets
+import threading
 from datetime import datetime
 
 import segno
@@ -189,10 +190,28 @@ def _fee_context(case: Application, kind: str, seq: int = 1) -> dict:
     return context
 
 
+_fonts = threading.local()
+
+
+def font_config():
+    """One weasyprint ``FontConfiguration`` per thread, reused by every render (issue 22, point 3).
+
+    Without one, weasyprint builds a new configuration — a new Pango font map — per document, and each
+    map loads the ~20 MB Noto CJK faces again: a worker's memory grew with every notice it rendered.
+    Per thread, because a Pango font map is not meant to be shared between threads (the web's
+    render-on-download path may run in threads; Celery's prefork workers have one)."""
+    config = getattr(_fonts, "config", None)
+    if config is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        config = _fonts.config = FontConfiguration()
+    return config
+
+
 def render_pdf(html: str, base_url: str) -> bytes:
     from weasyprint import HTML
 
-    return HTML(string=html, base_url=base_url).write_pdf()
+    return HTML(string=html, base_url=base_url).write_pdf(font_config=font_config())
 
 
 def issue(case: Application, kind: str, *, at: datetime | None = None) -> Notice:

@@ -157,6 +157,10 @@ else:
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A guard, not the fix (issue 22, point 3): a worker child is replaced after this many tasks, so a leak in a
+# library (weasyprint, fontconfig) cannot grow without bound. The fix is approvals.notices.font_config
+# (one font configuration per process thread); bench/document_memory.py measures the memory.
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=1000)
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
