@@ -68,13 +68,13 @@ def collect_pages() -> list[str]:
 
     fresh_database()
     setup_django()
+    from cases_data import ensure_demo
     from django.conf import settings
     from django.template.loader import render_to_string
     from django.urls import reverse
 
     from approvals import licences, notices
     from approvals.models import Licence, Notice
-    from cases_data import ensure_demo
 
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="bench-docmem-")
     ensure_demo()
