@@ -36,7 +36,8 @@ class CountingMixin(throttling.SimpleRateThrottle):
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return True
-        return count_in_window(self.cache, self.key, self.duration) <= self.num_requests
+        # its own key space: DRF's timestamp lists under the plain key (before an upgrade) are not counters
+        return count_in_window(self.cache, f"window:{self.key}", self.duration) <= self.num_requests
 
     def wait(self):
         return self.duration  # at most: the window opened with the client's first request

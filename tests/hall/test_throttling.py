@@ -44,12 +44,12 @@ def test_a_visitor_meets_one_throttle_and_an_account_is_counted_per_user(monkeyp
     monkeypatch.setattr(throttling, "count_in_window", lambda c, key, s: counted.append(key) or original(c, key, s))
     api = APIClient(REMOTE_ADDR="203.0.113.9")
     assert api.get("/api/v1/catalog/items").status_code == 200
-    assert counted == ["throttle_anon_203.0.113.9"]
+    assert counted == ["window:throttle_anon_203.0.113.9"]
     user = django_user_model.objects.create_user(username="u1", password="x" * 12)
     counted.clear()
     api.force_authenticate(user)
     assert api.get("/api/v1/catalog/items").status_code == 200
-    assert counted == [f"throttle_user_{user.pk}"]
+    assert counted == [f"window:throttle_user_{user.pk}"]
 
 
 @pytest.mark.django_db
