@@ -1,6 +1,7 @@
-"""Bench-only settings for gunicorn (``bench/supervision.py``): the project's settings unchanged, plus a
-URLconf that adds the raw-SQL baseline views. DEBUG, HTTPS and the hosts come from the environment
-the bench sets (DEBUG off, plain HTTP on loopback); no production default is changed here."""
+"""Bench-only settings for gunicorn (``bench/supervision.py``, ``bench/http.py``): the project's settings
+unchanged, plus a URLconf that adds the baseline views (``bench/http_urls.py``). DEBUG, HTTPS, the hosts
+and the throttle rates come from the environment the bench sets (DEBUG off, plain HTTP on loopback);
+no production default is changed here."""
 
 from hall.settings import *  # noqa: F403
 

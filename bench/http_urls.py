@@ -1,14 +1,22 @@
-"""The project's URLs plus ``/bench/raw/<name>``: a bare view that replays, through a raw psycopg2
-cursor, the SQL text a page ran (captured by ``bench/supervision.py`` and written to the JSON file
-named by ``BENCH_RAW_SQL``) and answers a tiny JSON — the baseline served by the same gunicorn."""
+"""The project's URLs plus the bench's baselines — bare views served by the same gunicorn as the pages
+they are compared with, never part of the app's URLs (``hall/urls.py``):
+
+- ``/bench/hello``: a plain ``HttpResponse`` (``bench/http.py``);
+- ``/bench/row/<pk>``: one ``Application`` row by primary key through the ORM, a tiny JSON (``bench/http.py``);
+- ``/bench/insert`` (POST): one row into the bench-only table ``bench_http_insert`` (created by
+  ``bench/http.py`` in its own database) inside a transaction, a tiny JSON;
+- ``/bench/raw/<name>``: replays, through a raw psycopg2 cursor, the SQL text a page ran (captured by
+  ``bench/supervision.py`` and written to the JSON file named by ``BENCH_RAW_SQL``), a tiny JSON."""
 
 import json
 import os
 from functools import cache
 
-from django.db import connection
-from django.http import Http404, JsonResponse
+from django.db import connection, transaction
+from django.http import Http404, HttpResponse, JsonResponse
 from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
 from hall.urls import handler400, handler403, handler404, handler500, urlpatterns  # noqa: F401
 
@@ -32,4 +40,30 @@ def raw(request, name: str):
     return JsonResponse({"statements": len(statements), "rows": rows})
 
 
-urlpatterns = [path("bench/raw/<str:name>", raw), *urlpatterns]
+def hello(request):
+    return HttpResponse("hello")
+
+
+def row(request, pk: int):
+    from approvals.models import Application
+
+    number, state = Application.objects.values_list("number", "state").get(pk=pk)
+    return JsonResponse({"number": number, "state": state})
+
+
+@csrf_exempt
+@require_POST
+def insert(request):
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("INSERT INTO bench_http_insert (note) VALUES (%s) RETURNING id", ["bench"])
+        (pk,) = cursor.fetchone()
+    return JsonResponse({"id": pk}, status=201)
+
+
+urlpatterns = [
+    path("bench/raw/<str:name>", raw),
+    path("bench/hello", hello),
+    path("bench/row/<int:pk>", row),
+    path("bench/insert", insert),
+    *urlpatterns,
+]

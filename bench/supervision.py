@@ -28,40 +28,23 @@ import json
 import os
 import re
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
 from cases_data import ensure_demo, fill
 from common import ROOT, setup_django
+from http_load import WRK_LUA, free_port, median, python_load, start_gunicorn, stop_gunicorn, wrk_load
 
 INDEX_NODE = re.compile(r"(Index Only Scan|Index Scan|Bitmap Index Scan)(?: Backward)?(?: using| on) (\S+)")
-WRK_LUA = """
-done = function(summary, latency, requests)
-  io.write(string.format(
-    'BENCHJSON {"requests": %d, "duration_us": %d, "p50_us": %d, "p95_us": %d, "p99_us": %d, "max_us": %d,'
-    .. ' "non_2xx": %d, "errors": %d}\\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
-    latency:percentile(99), latency.max, summary.errors.status,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
-end
-"""
 
 
 def write_results(results: dict) -> None:
     path = ROOT / "bench" / "results" / "supervision.json"
     path.write_text(json.dumps(results, ensure_ascii=False, indent=2, default=str))
-
-
-def median(values) -> float:
-    return round(statistics.median(values), 2)
 
 
 def short(sql: str, width: int = 110) -> str:
@@ -313,94 +296,6 @@ def sql_profile(statements: list[str]) -> dict:
     return profile
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(port: int, raw_sql: Path, log: Path) -> subprocess.Popen:
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="bench.http_settings",
-        DEBUG="false",  # production pages: DEBUG off …
-        HTTPS="false",  # … but plain HTTP on loopback (no TLS redirect, no secure-only cookie)
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        BENCH_RAW_SQL=str(raw_sql),
-    )
-    command = [str(ROOT / ".venv/bin/gunicorn"), "hall.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-               "--worker-class", "sync", "--chdir", str(ROOT), "--log-level", "warning"]  # fmt: skip
-    process = subprocess.Popen(command, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited ({process.returncode}):\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz/live", timeout=2) as response:
-                if response.status == 200:
-                    return process
-        except OSError:
-            time.sleep(0.3)
-    process.terminate()
-    raise SystemExit(f"gunicorn did not answer:\n{log.read_text()[-3000:]}")
-
-
-def wrk_load(url: str, cookie: str, threads: int, connections: int, seconds: int, lua: Path) -> dict:
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "-s", str(lua),
-               "-H", f"Cookie: {cookie}", url]  # fmt: skip
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    data = json.loads(out.split("BENCHJSON", 1)[1])
-    return {
-        "requests": data["requests"],
-        "rps": round(data["requests"] / (data["duration_us"] / 1e6), 1),
-        "p50_ms": round(data["p50_us"] / 1000, 2),
-        "p95_ms": round(data["p95_us"] / 1000, 2),
-        "p99_ms": round(data["p99_us"] / 1000, 2),
-        "max_ms": round(data["max_us"] / 1000, 2),
-        "non_2xx": data["non_2xx"],
-        "errors": data["errors"],
-    }
-
-
-def python_load(url: str, cookie: str, threads: int, connections: int, seconds: int, lua=None) -> dict:
-    """wrk's numbers from ``connections`` threads of urllib (when wrk is not installed)."""
-    samples, bad, lock = [], [0], threading.Lock()
-    stop = time.monotonic() + seconds
-
-    def worker():
-        while time.monotonic() < stop:
-            request = urllib.request.Request(url, headers={"Cookie": cookie})
-            start = time.perf_counter()
-            try:
-                with urllib.request.urlopen(request, timeout=30) as response:
-                    response.read()
-                    ok = 200 <= response.status < 300
-            except OSError:
-                ok = False
-            with lock:
-                samples.append((time.perf_counter() - start) * 1000)
-                bad[0] += not ok
-
-    started = time.monotonic()
-    pool = [threading.Thread(target=worker) for _ in range(connections)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
-    elapsed = time.monotonic() - started
-    samples.sort()
-    return {
-        "requests": len(samples),
-        "rps": round(len(samples) / elapsed, 1),
-        "p50_ms": round(statistics.median(samples), 2),
-        "p95_ms": round(samples[max(0, int(len(samples) * 0.95) - 1)], 2),
-        "p99_ms": round(samples[max(0, int(len(samples) * 0.99) - 1)], 2),
-        "max_ms": round(samples[-1], 2),
-        "non_2xx": bad[0],
-        "errors": 0,
-    }
-
-
 def bench_http(args) -> dict:
     from django.conf import settings
     from django.test import Client
@@ -438,7 +333,7 @@ def bench_http(args) -> dict:
     load = wrk_load if shutil.which("wrk") and not args.python_client else python_load
     port = free_port()
     log = workdir / "gunicorn.log"
-    server = start_gunicorn(port, raw_sql, log)
+    server = start_gunicorn(port, log, env={"BENCH_RAW_SQL": str(raw_sql)})
     base = f"http://127.0.0.1:{port}"
     try:
         for name, url in targets.items():  # warm both workers: connections, caches
@@ -459,8 +354,7 @@ def bench_http(args) -> dict:
                     flush=True,
                 )
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_gunicorn(server)
     results = {
         "server": "gunicorn hall.wsgi, sync, 2 workers, DEBUG off (bench/http_settings.py)",
         "load": f"{load.__name__.split('_')[0]} -t{args.threads} -c{args.connections} -d{args.seconds}s",

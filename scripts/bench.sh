@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Runs the benchmarks against PostgreSQL (database hall_bench) and Redis; results in bench/results/.
+# Runs the benchmarks against PostgreSQL and Redis; results in bench/results/. Each script has its own
+# database (hall_bench by default, hall_http_bench for http.py …) unless BENCH_DATABASE_URL names one.
+# http.py serves the app with gunicorn and loads it with wrk (apt-get install wrk).
 # With arguments, only those scripts: scripts/bench.sh supervision.py
 set -euo pipefail
 cd "$(dirname "$0")/../bench"
-export DATABASE_URL="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/hall_bench}"
+if [ -n "${BENCH_DATABASE_URL:-}" ]; then export DATABASE_URL="$BENCH_DATABASE_URL"; else unset DATABASE_URL; fi
 scripts=("$@")
-[ ${#scripts[@]} -gt 0 ] || scripts=(catalog_list.py cases_list.py supervision.py fees_callbacks.py)
+[ ${#scripts[@]} -gt 0 ] || scripts=(catalog_list.py cases_list.py supervision.py fees_callbacks.py http.py)
 for script in "${scripts[@]}"; do
   [ -f "$script" ] || { echo "no bench/$script" >&2; exit 1; }
   echo "== $script"
