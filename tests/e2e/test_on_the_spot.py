@@ -1,8 +1,7 @@
 """即办件 at the window in a real browser (issue 17): the chief representative of window B01, authorised
-by her department, accepts and decides a 不动产登记资料查询 on the spot; the case is decided the same
+by her department on the 首席代表授权 page, accepts and decides a 不动产登记资料查询 on the spot; the case is decided the same
 day with both events and both documents."""
 
-from approvals import authority
 from approvals.models import Application, Event, Notice, State
 from hall.models import User
 from tests.approvals import helpers
@@ -12,8 +11,16 @@ INSTANT = "ZRZYJ-GG-0007"
 
 
 def test_the_chief_representative_decides_an_instant_item_at_the_window(open_as):
-    approver = User.objects.get(username="approver")
-    authority.grant_delegation(by=approver, window="B01", item_codes=[INSTANT], document="区自然资源局授〔2026〕1号")
+    # the department's approver authorises window B01's chief representative on the workbench page
+    approver = open_as("approver")
+    approver.goto(f"{open_as.url}/workbench/delegations/")
+    approver.select_option("select[name=window]", "B01")
+    approver.check(f"input[name=item_codes][value='{INSTANT}']")
+    approver.fill("input[name=document]", "区自然资源局授〔2026〕1号")
+    approver.click("button:has-text('授权')")
+    approver.wait_for_load_state()
+    assert "已授权窗口 B01" in approver.content()
+    shot(approver, "delegations")
     applicant = User.objects.get(username="applicant")
     case = helpers.submitted_case(helpers.demo_people(), by=applicant, code=INSTANT)
 
