@@ -1,6 +1,6 @@
 """即办件 at the window in a real browser (issue 17): the chief representative of window B01, authorised
-by her department on the 首席代表授权 page, accepts and decides a 不动产登记资料查询 on the spot; the case is decided the same
-day with both events and both documents."""
+by her department on the 首席代表授权 page, accepts and decides a 不动产登记资料查询 on the spot; the
+case is decided the same day with both events and both documents."""
 
 from approvals.models import Application, Event, Notice, State
 from hall.models import User
