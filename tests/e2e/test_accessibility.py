@@ -89,10 +89,12 @@ def enter(page) -> None:
 
 
 def choose_file(page, path) -> None:
-    """Space on the focused file input opens the chooser (Enter on a second try, as some builds want)."""
-    for key in ("Space", "Enter"):
+    """Space on the focused file input opens the chooser (Enter on a second try, as some builds want).
+    Twice each, with a generous wait: on a loaded machine Chromium sometimes let the first key pass
+    without opening it (seen once in a full CI run, never alone)."""
+    for key in ("Space", "Enter", "Space", "Enter"):
         try:
-            with page.expect_file_chooser(timeout=5_000) as chooser:
+            with page.expect_file_chooser(timeout=10_000) as chooser:
                 page.keyboard.press(key)
         except PlaywrightTimeout:
             continue
