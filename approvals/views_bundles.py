@@ -25,7 +25,7 @@ from approvals.views_portal import badge
 from catalog import bundles as catalog_bundles
 from catalog.bundles import material_key
 from hall.audit import client_ip
-from hall.errors import DomainError, OutsideScope
+from hall.errors import DomainError, OutsideScope, error_texts
 from hall.roles import Role
 
 PROGRESS_BADGES = {
@@ -41,7 +41,7 @@ def _bundle_case(request, number: str):
 
 
 def _report(request, exc) -> None:
-    texts = [exc.detail] if isinstance(exc, DomainError) else exc.messages
+    texts = error_texts(exc)
     for text in texts:
         messages.error(request, text)
 

@@ -15,7 +15,7 @@ from approvals import authority
 from approvals.forms_reform import DelegationForm, RevokeDelegationForm
 from catalog.models import Item, ItemVersion
 from hall.audit import client_ip
-from hall.errors import DomainError, OutsideScope
+from hall.errors import DomainError, OutsideScope, error_texts
 from hall.models import StaffMembership, Window
 from hall.roles import Role
 
@@ -87,7 +87,7 @@ def revoke(request, delegation_id: int):
     except OutsideScope as exc:
         raise Http404(exc.detail) from exc
     except (DomainError, ValidationError) as exc:
-        for text in [exc.detail] if isinstance(exc, DomainError) else exc.messages:
+        for text in error_texts(exc):
             messages.error(request, text)
     else:
         messages.success(request, f"已撤销授权（{delegation.document}）；首席代表自即日起不再决定这些事项。")

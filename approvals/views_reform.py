@@ -14,7 +14,7 @@ from approvals.forms_reform import CommitmentForm, VerificationForm
 from approvals.models import Application, State, Verification
 from approvals.scope import case_for
 from hall.audit import client_ip
-from hall.errors import DomainError, OutsideScope
+from hall.errors import DomainError, OutsideScope, error_texts
 
 VERIFICATION_ROWS = 100
 
@@ -58,7 +58,7 @@ def sign_commitment(request, number: str):
             commitments.sign_commitment(case_id=case.pk, by=request.user, ip=client_ip(request),
                                         requirement_ids=form.cleaned_data["requirement_ids"])  # fmt: skip
         except (DomainError, ValidationError) as exc:
-            for text in [exc.detail] if isinstance(exc, DomainError) else exc.messages:
+            for text in error_texts(exc):
                 messages.error(request, text)
         else:
             messages.success(request, "已签署告知承诺书；所承诺的材料无需提交，决定后将事后核查。")
@@ -98,7 +98,7 @@ def verify(request, verification_id: int):
     except OutsideScope as exc:
         raise Http404(exc.detail) from exc
     except (DomainError, ValidationError) as exc:
-        for text in [exc.detail] if isinstance(exc, DomainError) else exc.messages:
+        for text in error_texts(exc):
             messages.error(request, text)
         return redirect("approvals:work_verifications")
     if verification.outcome == Verification.Outcome.FALSE:

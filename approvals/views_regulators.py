@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from approvals import regulators
 from hall.audit import client_ip
-from hall.errors import DomainError, OutsideScope
+from hall.errors import DomainError, OutsideScope, error_texts
 
 INBOX_ROWS = 100
 
@@ -40,7 +40,7 @@ def _act(request, action, done: str):
     except OutsideScope as exc:
         raise Http404(exc.detail) from exc
     except (DomainError, ValidationError) as exc:
-        for text in [exc.detail] if isinstance(exc, DomainError) else exc.messages:
+        for text in error_texts(exc):
             messages.error(request, text)
     else:
         messages.success(request, done)

@@ -121,3 +121,9 @@ def api_exception_handler(exc, context):
     else:
         response.data = error_body(_drf_code(exc), str(exc.detail))
     return response
+
+
+def error_texts(exc: Exception) -> list[str]:
+    """The user-facing texts of a refused service call, for a page's messages: a ``DomainError``'s detail,
+    or every message of a ``ValidationError``."""
+    return [exc.detail] if isinstance(exc, DomainError) else list(exc.messages)

@@ -12,7 +12,7 @@ from approvals import instant
 from approvals.models import InstantAudit
 from catalog.instant_rule import describe
 from hall.audit import client_ip
-from hall.errors import DomainError
+from hall.errors import DomainError, error_texts
 from hall.roles import Role
 from supervision.views import supervisors_only
 
@@ -52,7 +52,7 @@ def review(request, audit_id: int):
     except InstantAudit.DoesNotExist:
         messages.error(request, "没有这条抽查记录。")
     except (DomainError, ValidationError) as exc:
-        for text in [exc.detail] if isinstance(exc, DomainError) else exc.messages:
+        for text in error_texts(exc):
             messages.error(request, text)
     else:
         messages.success(request, "已记录抽查结论。")
