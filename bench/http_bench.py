@@ -18,6 +18,15 @@ The accept scenario POSTs ``/api/v1/applications/{number}/transitions/accept`` a
 request on another case: copies of a submitted case of the clerk's department, past its acceptance
 period (deemed accepted, so no materials are needed), numbered ``HTTPB-…``, are prepared before each
 run — enough for twice the last rate — and a Lua script walks their list (thread i takes i, i+T, …).
+The payment callback scenario POSTs the platform's notification to ``/api/v1/fees/callback/simulator``
+as the platform would, each request paying another due assessment: copies of an under-review case of a
+fee-charging item (``HTTPF-…``), each with an assessment of 80 元 (缴款码 ``HTTPF000…``), prepared the
+same way; every body (code, amount, a fresh transaction id, the time) is signed like the provider signs
+it (``X-Signature``, HMAC-SHA256 with ``FEES_SIMULATOR_SECRET`` of the settings gunicorn runs with) and
+walked by the same Lua script. After the run, the payments booked are counted against the 2xx answers
+and a sample is checked paid (assessment ``paid``, a receipt number, the inbound log ``booked``).
+Queries: one request through Django's test client in ``CaptureQueriesContext`` after a warm-up one
+(for the POSTs, on two more prepared cases or payments, which they then consume).
 
     .venv/bin/python bench/http.py [--cases 1000000] [--rounds 3] [--seconds 10] [--only NAME …]
 
@@ -47,12 +56,15 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hall_h
 THROTTLES = {"THROTTLE_ANON": "1000000/min", "THROTTLE_USER": "1000000/min"}
 os.environ.update(THROTTLES)
 BROKER_URL = "redis://127.0.0.1:6379/5"
+# The doorbells of the POSTs counted in-process (``count_post_queries``) ring into the bench's broker too.
+os.environ.setdefault("CELERY_BROKER_URL", BROKER_URL)
 
 from cases_data import ensure_demo, fill  # noqa: E402
 from common import ROOT, setup_django  # noqa: E402
 from http_load import WRK_LUA, free_port, median, session_cookie, start_gunicorn, stop_gunicorn, wrk_load  # noqa: E402
 
 PREFIX = "HTTPB-"  # the cases prepared for the accept scenario
+FEE_PREFIX = "HTTPF"  # the cases (HTTPF-00000001) and payment codes (HTTPF000000000000001) of the callback scenario
 INSERT_TABLE = """CREATE TABLE IF NOT EXISTS bench_http_insert (
     id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), note text NOT NULL DEFAULT '')"""
 
@@ -73,6 +85,7 @@ class Scenario:
     metric: str  # "p95": target p95 / baseline p95 (×); "rps": target req/s / baseline req/s (%)
     goal: float | None = None  # the issue's goal: ratio ≤ goal (p95) or ≥ goal (rps)
     method: str = "GET"
+    walk: str = ""  # "accept" or "payment": each request on another prepared case or payment (``WALKERS``)
 
 
 SCENARIOS = [
@@ -82,7 +95,10 @@ SCENARIOS = [
     Scenario("catalog_list", "catalog list req/s (anonymous)", "/api/v1/catalog/items", "anon", "hello", "rps",
              0.5),
     Scenario("accept", "accept transition req/s (clerk, distinct submitted cases)",
-             "/api/v1/applications/{number}/transitions/accept", "token:clerk", "insert", "rps", 0.25, "POST"),
+             "/api/v1/applications/{number}/transitions/accept", "token:clerk", "insert", "rps", 0.25, "POST",
+             walk="accept"),
+    Scenario("payment_callback", "payment callback req/s (signed platform notification, distinct due payments)",
+             "/api/v1/fees/callback/simulator", "anon", "insert", "rps", None, "POST", walk="payment"),
     Scenario("applicant_list", "API applicant's own list p95 (first page)", "/api/v1/applications",
              "token:applicant", "row", "p95"),
     Scenario("case_detail", "API case detail p95 (applicant, own case)", "/api/v1/applications/{case_number}",
@@ -158,18 +174,41 @@ def ensure_insert_table() -> None:
         cursor.execute("TRUNCATE bench_http_insert")
 
 
+def copy_cases(template: int, prefix: str, count: int) -> None:
+    """``count`` more copies of the case ``template`` (every column but the id), numbered ``<prefix>00000001`` …
+    after the last one there is: one set-based INSERT … SELECT."""
+    from django.db import connection, transaction
+
+    from approvals.models import Application
+
+    columns = [f.column for f in Application._meta.concrete_fields if not f.primary_key]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(max(substr(number, %s)::int), 0) FROM approvals_application WHERE number LIKE %s",
+            [len(prefix) + 1, prefix + "%"],
+        )
+        (last,) = cursor.fetchone()
+        values = ", ".join(f"'{prefix}' || lpad(g::text, 8, '0')" if c == "number" else f'a."{c}"' for c in columns)
+        names = ", ".join(f'"{c}"' for c in columns)
+        cursor.execute(
+            f"INSERT INTO approvals_application ({names}) SELECT {values} "
+            "FROM approvals_application a, generate_series(%s, %s) AS g WHERE a.id = %s",
+            [last + 1, last + count, template],
+        )
+
+
 class AcceptCases:
     """Copies of one submitted case of the clerk's department that the clerk may accept now (checked
     by accepting it in a rolled-back transaction), numbered ``HTTPB-00000001`` …"""
 
-    def __init__(self, clerk):
+    def __init__(self, clerk, path: str):
         from django.utils import timezone
 
         from approvals.models import Application
         from hall.selectors import departments_of
 
-        self.clerk = clerk
-        self.columns = [f.column for f in Application._meta.concrete_fields if not f.primary_key]
+        self.clerk, self.path = clerk, path
+        self.accepted_before = self.accepted()
         candidates = Application.objects.filter(
             number__startswith="BENCH-", state="submitted", department__in=departments_of(clerk),
             accept_due__lt=timezone.now() - timedelta(days=2),
@@ -203,68 +242,205 @@ class AcceptCases:
 
     def ensure(self, count: int) -> list[str]:
         """At least ``count`` prepared cases in state submitted (a set-based copy of the template)."""
-        from django.db import connection, transaction
+        from django.db import connection
 
         numbers = self.submitted()
         missing = count - len(numbers)
         if missing <= 0:
             return numbers
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT coalesce(max(substr(number, %s)::int), 0) FROM approvals_application WHERE number LIKE %s",
-                [len(PREFIX) + 1, PREFIX + "%"],
-            )
-            (last,) = cursor.fetchone()
-            values = ", ".join(f"'{PREFIX}' || lpad(g::text, 8, '0')" if c == "number" else f'a."{c}"'
-                               for c in self.columns)  # fmt: skip
-            columns = ", ".join(f'"{c}"' for c in self.columns)
-            cursor.execute(
-                f"INSERT INTO approvals_application ({columns}) SELECT {values} "
-                "FROM approvals_application a, generate_series(%s, %s) AS g WHERE a.id = %s",
-                [last + 1, last + missing, self.template],
-            )
+        copy_cases(self.template, PREFIX, missing)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE approvals_application")
         return self.submitted()
+
+    def requests(self, count: int) -> list[tuple[str, dict, str]]:
+        """(path, extra headers, body) of every prepared case, at least ``count``."""
+        return [(self.path.format(number=n), {}, "{}") for n in self.ensure(count)]
+
+    def accepted(self) -> int:
+        from approvals.models import Application
+
+        return Application.objects.filter(number__startswith=PREFIX, state="accepted").count()
+
+    def verify(self, answered: int) -> dict:
+        """This run's requests really accepted their cases: at least one more accepted case per 2xx answer."""
+        accepted = self.accepted() - self.accepted_before
+        if accepted < answered:
+            raise SystemExit(f"accept: {accepted} cases accepted for {answered} 2xx answers")
+        return {"cases_accepted": accepted, "answered_2xx": answered}
+
+
+class DuePayments:
+    """Due assessments of 80 元 (one line: the item's first fixed fee standard) on copies of an
+    under-review case of the fee-charging item ``ZRZYJ-QR-0001``, numbered ``HTTPF-00000001`` … with
+    the 缴款码 ``HTTPF000000000000001`` …; each request is the platform's signed notification that one of
+    them was paid (``fees.callbacks``), with a transaction id of this run (``HTTPF-<stamp>-<n>``)."""
+
+    ITEM = "ZRZYJ-QR-0001"
+
+    def __init__(self, clerk, path: str):
+        from approvals.models import Application
+        from catalog.models import FeeStandard, Item
+
+        self.clerk, self.path = clerk, path
+        self.stamp, self.sent = time.strftime("%Y%m%d%H%M%S"), 0
+        item = Item.objects.get(code=self.ITEM)
+        self.standard = (
+            FeeStandard.objects.filter(version_id=item.current_version_id, amount_fen__isnull=False)
+            .order_by("position", "id").first()
+        )  # fmt: skip
+        self.template = (
+            Application.objects.filter(number__startswith="BENCH-", item=item, state="under_review")
+            .order_by("id").values_list("pk", flat=True).first()
+        )  # fmt: skip
+        if self.standard is None or self.template is None:
+            raise SystemExit(f"payment_callback: no under-review case or no fixed fee standard of {self.ITEM}")
+
+    def due(self) -> list[str]:
+        from fees.models import Assessment
+
+        return list(
+            Assessment.objects.filter(payment_code__startswith=FEE_PREFIX, status="due")
+            .order_by("id")
+            .values_list("payment_code", flat=True)
+        )
+
+    def ensure(self, count: int) -> list[str]:
+        """At least ``count`` due payment codes: the cases copied, then one assessment and its line per
+        copy without one (set-based)."""
+        from django.db import connection, transaction
+
+        codes = self.due()
+        missing = count - len(codes)
+        if missing <= 0:
+            return codes
+        copy_cases(self.template, FEE_PREFIX + "-", missing)
+        s = self.standard
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO fees_assessment (application_id, department_id, payment_code, payer_name, due_fen,"
+                " paid_fen, status, revision, assessed_by_id, assessed_at, refunded_fen, waived_fen, waiver_reason,"
+                " waiver_basis, cancel_reason)"
+                " SELECT a.id, a.department_id, %s || lpad(substr(a.number, %s), 15, '0'), a.applicant_name, %s,"
+                " 0, 'due', 1, %s, now() - interval '1 day', 0, 0, '', '', ''"
+                " FROM approvals_application a LEFT JOIN fees_assessment f ON f.application_id = a.id"
+                " WHERE a.number LIKE %s AND f.id IS NULL",
+                [FEE_PREFIX, len(FEE_PREFIX) + 2, s.amount_fen, self.clerk.pk, FEE_PREFIX + "-%"],
+            )
+            cursor.execute(
+                "INSERT INTO fees_assessmentline (assessment_id, standard_id, name, basis, quantity, amount_fen, note)"
+                " SELECT f.id, %s, %s, %s, 1, %s, '' FROM fees_assessment f"
+                " LEFT JOIN fees_assessmentline l ON l.assessment_id = f.id"
+                " WHERE f.payment_code LIKE %s AND l.id IS NULL",
+                [s.pk, s.name, s.basis, s.amount_fen, FEE_PREFIX + "%"],
+            )
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE approvals_application")
+            cursor.execute("ANALYZE fees_assessment")
+        return self.due()
+
+    def requests(self, count: int) -> list[tuple[str, dict, str]]:
+        """(path, ``X-Signature``, body) of one notification per due code, at least ``count``: signed as
+        the platform signs (``fees.services.sign``: HMAC-SHA256 of the raw body, FEES_SIMULATOR_SECRET)."""
+        from django.utils import timezone
+
+        from fees.services import sign
+
+        paid_at = timezone.now().isoformat()
+        out = []
+        for code in self.ensure(count):
+            self.sent += 1
+            body = json.dumps({"payment_code": code, "amount_fen": self.standard.amount_fen, "paid_at": paid_at,
+                               "transaction_id": f"{FEE_PREFIX}-{self.stamp}-{self.sent:08d}"},
+                              separators=(",", ":"))  # fmt: skip
+            out.append((self.path, {"X-Signature": sign(body.encode())}, body))
+        return out
+
+    def verify(self, answered: int, sample: int = 20) -> dict:
+        """This run's notifications really paid: at least one booked payment per 2xx answer, and a sample
+        of them checked — the assessment paid in full, a receipt number, the inbound log ``booked``."""
+        from fees.models import InboundCallback, Payment
+
+        payments = Payment.objects.filter(channel="simulator", transaction_id__startswith=f"{FEE_PREFIX}-{self.stamp}-")
+        booked = payments.count()
+        picked = list(payments.select_related("assessment").order_by("?")[:sample])
+        bad = [
+            p.transaction_id for p in picked
+            if p.assessment.status != "paid" or p.assessment.paid_fen != p.assessment.due_fen
+            or not p.receipt_number
+            or not InboundCallback.objects.filter(transaction_id=p.transaction_id, outcome="booked").exists()
+        ]  # fmt: skip
+        if booked < answered or bad:
+            raise SystemExit(f"payment_callback: {booked} payments booked for {answered} 2xx answers; not paid: {bad}")
+        return {"payments_booked": booked, "answered_2xx": answered, "sample_checked_paid": len(picked)}
+
+
+WALKERS = {"accept": AcceptCases, "payment": DuePayments}
 
 
 # --- load ------------------------------------------------------------------------------------------------
 
 
-def lua_script(workdir: Path, method: str, paths: list[str] | None, threads: int) -> Path:
-    """A wrk script: a fixed request (GET, or POST with ``{}``), or one that walks ``paths`` (thread i
-    takes paths i, i+T, …; once they run out it repeats the first, which answers non-2xx and counts)."""
-    if paths is None:
-        body = "" if method == "GET" else 'wrk.body = "{}"\n'
-        head = f'wrk.method = "{method}"\n{body}'
-    else:
-        listing = workdir / "paths.txt"
-        listing.write_text("\n".join(paths) + "\n")
-        head = f"""
+WALK_LUA = """
 local counter = 0
 function setup(thread)
   thread:set("id", counter)
   counter = counter + 1
 end
 function init(args)
-  paths = {{}}
-  for line in io.lines("{listing}") do paths[#paths + 1] = line end
-  index = id + 1
+  -- this thread's requests, formatted once: lines id, id + T, … of the listing (tab-separated:
+  -- path, body, then "Name: value" headers added to the command line's)
+  requests = {}
+  local n = 0
+  for line in io.lines("LISTING") do
+    if n % THREADS == id then
+      local fields = {}
+      for field in (line .. "\\t"):gmatch("([^\\t]*)\\t") do fields[#fields + 1] = field end
+      local headers = {}
+      for name, value in pairs(wrk.headers) do headers[name] = value end
+      for i = 3, #fields do
+        local name, value = fields[i]:match("^([^:]+): (.*)$")
+        headers[name] = value
+      end
+      requests[#requests + 1] = wrk.format("METHOD", fields[1], headers, fields[2])
+    end
+    n = n + 1
+  end
+  index = 1
 end
 function request()
-  local path = paths[index] or paths[1]
-  index = index + {threads}
-  return wrk.format("{method}", path, nil, "{{}}")
+  local r = requests[index]
+  index = index + 1
+  if r == nil then
+    return wrk.format("GET", "/bench/exhausted")  -- none left: a 404, counted as non-2xx
+  end
+  return r
 end
 """
-    script = workdir / f"{method.lower()}{'_walk' if paths else ''}.lua"
+
+
+def lua_script(workdir: Path, method: str, requests: list[tuple[str, dict, str]] | None, threads: int) -> Path:
+    """A wrk script: a fixed request (GET, or POST with ``{}``), or one that walks ``requests`` — (path,
+    extra headers, body) each, thread i taking i, i+T, …; once they run out it asks for a path that does
+    not exist, whose 404 counts as non-2xx."""
+    if requests is None:
+        body = "" if method == "GET" else 'wrk.body = "{}"\n'
+        head = f'wrk.method = "{method}"\n{body}'
+    else:
+        listing = workdir / "requests.txt"
+        with listing.open("w") as out:
+            for path, headers, body in requests:
+                assert "\t" not in path + body and "\n" not in path + body, path
+                out.write("\t".join([path, body, *(f"{k}: {v}" for k, v in headers.items())]) + "\n")
+        head = WALK_LUA.replace("LISTING", str(listing)).replace("THREADS", str(threads)).replace("METHOD", method)
+    script = workdir / f"{method.lower()}{'_walk' if requests else ''}.lua"
     script.write_text(head + WRK_LUA)
     return script
 
 
-def check(base: str, method: str, path: str, headers: dict) -> dict:
+def check(base: str, method: str, path: str, headers: dict, body: str = "{}") -> dict:
     """One request: its status, size and time; a non-2xx is fatal."""
-    data = b"{}" if method == "POST" else None
+    data = body.encode() if method == "POST" else None
     request = urllib.request.Request(base + path, data=data, method=method, headers=headers)
     start = time.perf_counter()
     try:
@@ -292,8 +468,11 @@ def drain(base: str, timeout: float = 300) -> float:
     return time.monotonic() - started
 
 
-def count_queries(path: str, headers: dict) -> int | None:
-    """The queries of one GET through the test client (after one warm-up request), for the record."""
+def count_queries(path: str, headers: dict, walker=None) -> int | None:
+    """The statements of one request through the test client (after one warm-up request), for the record:
+    a GET of ``path``, or for a walked POST the next two of ``walker``'s requests (two more cases
+    accepted, two more payments booked). Every statement Django logs is counted, BEGIN, COMMIT and
+    SAVEPOINTs included."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -305,10 +484,22 @@ def count_queries(path: str, headers: dict) -> int | None:
     if "Cookie" in headers:
         name, _, value = headers["Cookie"].partition("=")
         client.cookies[name] = value
-    client.get(path, **extra)
+    if walker is None:
+        client.get(path, **extra)
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(path, **extra)
+        return len(ctx.captured_queries) if response.status_code == 200 else None
+
+    def post(request):
+        path, more, body = request
+        meta = {**extra, **{"HTTP_" + k.upper().replace("-", "_"): v for k, v in more.items()}}
+        return client.post(path, body, content_type="application/json", **meta)
+
+    warm, counted = walker.requests(2)[:2]
+    post(warm)
     with CaptureQueriesContext(connection) as ctx:
-        response = client.get(path, **extra)
-    return len(ctx.captured_queries) if response.status_code == 200 else None
+        response = post(counted)
+    return len(ctx.captured_queries) if 200 <= response.status_code < 300 else None
 
 
 def run(args) -> dict:
@@ -317,35 +508,34 @@ def run(args) -> dict:
     prepared = prepare_facts()
     facts, auth = prepared["facts"], prepared["auth"]
     scenarios = [s for s in SCENARIOS if not args.only or s.name in args.only]
-    accept = None
-    if any(s.name == "accept" for s in scenarios):
-        accept = AcceptCases(User.objects.get(username="clerk"))
+    clerk = User.objects.get(username="clerk")
+    walkers = {s.name: WALKERS[s.walk](clerk, s.path.format(**facts)) for s in scenarios if s.walk}
     ensure_insert_table()
     info = {}
     for s in scenarios:
-        queries = count_queries(s.path.format(**facts), auth[s.auth]) if s.method == "GET" else None
-        info[s.name] = {"queries": queries}
+        info[s.name] = {"queries": count_queries(s.path.format(**facts), auth[s.auth], walkers.get(s.name))}
     workdir = Path(tempfile.mkdtemp(prefix="bench-http-"))
     port = free_port()
     env = {**THROTTLES, "CELERY_BROKER_URL": BROKER_URL}
     server = start_gunicorn(port, workdir / "gunicorn.log", env=env)
     base = f"http://127.0.0.1:{port}"
-    accept_rps = 100.0  # the last measured rate: cases for twice as many are prepared before each run
+    rates = dict.fromkeys(walkers, 100.0)  # the last measured rate: requests for twice as many are prepared
+    answered = dict.fromkeys(walkers, 0)  # 2xx answers of the walked scenarios (their effects are checked)
 
-    def load(method: str, path: str, headers: dict, seconds: int, connections: int) -> dict:
+    def load(s: Scenario | None, method: str, path: str, headers: dict, seconds: int, connections: int) -> dict:
         try:
-            return _load(method, path, headers, seconds, connections)
+            return _load(s, method, path, headers, seconds, connections)
         finally:
             drain(base)
 
-    def _load(method: str, path: str, headers: dict, seconds: int, connections: int) -> dict:
-        nonlocal accept_rps
-        if "{number}" in path:
-            numbers = accept.ensure(max(1000, int(2 * accept_rps * seconds)))
-            paths = [path.format(number=n) for n in numbers]
-            result = wrk_load(base + paths[0], headers, args.threads, connections, seconds,
-                              lua_script(workdir, method, paths, args.threads))  # fmt: skip
-            accept_rps = max(accept_rps, result["rps"])
+    def _load(s: Scenario | None, method: str, path: str, headers: dict, seconds: int, connections: int) -> dict:
+        walker = walkers.get(s.name) if s else None
+        if walker is not None:
+            requests = walker.requests(max(1000, int(2 * rates[s.name] * seconds)))
+            result = wrk_load(base + requests[0][0], headers, args.threads, connections, seconds,
+                              lua_script(workdir, method, requests, args.threads))  # fmt: skip
+            rates[s.name] = max(rates[s.name], result["rps"])
+            answered[s.name] += result["requests"] - result["non_2xx"]
             return result
         return wrk_load(base + path, headers, args.threads, connections, seconds,
                         lua_script(workdir, method, None, args.threads))  # fmt: skip
@@ -360,23 +550,26 @@ def run(args) -> dict:
     try:
         for s in scenarios:  # every target and baseline answers 2xx; then warm both workers
             method, base_path, _ = BASELINES[s.baseline]
-            path = s.path.format(**facts)
-            if "{number}" in path:
-                path = path.format(number=accept.ensure(1)[0])
-            info[s.name].update(check=check(base, s.method, path, request_headers(s)), url=s.path.format(**facts))
+            path, more, body = s.path.format(**facts), {}, "{}"
+            if s.name in walkers:
+                path, more, body = walkers[s.name].requests(1)[0]
+            info[s.name].update(check=check(base, s.method, path, {**request_headers(s), **more}, body),
+                                url=s.path.format(**facts))  # fmt: skip
+            if s.name in walkers:
+                answered[s.name] += 1
             check(base, method, base_path.format(**facts), request_headers(s))
             print(f"  {s.name} {path}: {info[s.name]['check']}", flush=True)
         for s in scenarios:
             method, base_path, _ = BASELINES[s.baseline]
-            load(method, base_path.format(**facts), request_headers(s), 2, 4)
-            load(s.method, s.path.format(**facts), request_headers(s), 2, 4)
+            load(None, method, base_path.format(**facts), request_headers(s), 2, 4)
+            load(s, s.method, s.path.format(**facts), request_headers(s), 2, 4)
         for r in range(args.rounds):
             for s in scenarios:  # baseline, target, baseline, target …
                 method, base_path, _ = BASELINES[s.baseline]
                 headers = request_headers(s)
                 pair = {
-                    "baseline": load(method, base_path.format(**facts), headers, args.seconds, args.connections),
-                    "target": load(s.method, s.path.format(**facts), headers, args.seconds, args.connections),
+                    "baseline": load(None, method, base_path.format(**facts), headers, args.seconds, args.connections),
+                    "target": load(s, s.method, s.path.format(**facts), headers, args.seconds, args.connections),
                 }
                 rounds[s.name].append(pair)
                 t, b = pair["target"], pair["baseline"]
@@ -389,6 +582,9 @@ def run(args) -> dict:
         log = (workdir / "gunicorn.log").read_text()
         shutil.rmtree(workdir, ignore_errors=True)
         empty_broker()
+    for name, walker in walkers.items():  # what the walked requests did, checked in the database
+        info[name]["effects"] = walker.verify(answered[name])
+        print(f"  {name}: {info[name]['effects']}", flush=True)
     results = {}
     for s in scenarios:
         results[s.name] = summarise(s, rounds[s.name], info[s.name])
