@@ -136,19 +136,20 @@ def markdown(results: dict) -> str:
         f"{results['date']} · {results['cases']:,} cases · {results['cpus']} CPUs · {results['load']}, "
         f"{results['rounds']} rounds · load average {results['load_before']} before, {results['load_after']} after",
         "",
-        "| scenario | instances | req/s (each wrk) | p50 / p95 ms | CPU busy | CPU by process (cores) | two ÷ one |",
+        "| scenario | instances | req/s, median run (each wrk) | p50 / p95 ms | CPU busy | CPU by process (cores), "
+        "median run | two ÷ one |",
         "|---|---|---|---|---|---|---|",
     ]
     for row in results["scenarios"].values():
         for kind in ("one", "two"):
             runs = row[kind]
-            last = runs[-1]
-            each = " + ".join(f"{r['rps']:,.0f}" for r in last["wrk"])
-            cpu = ", ".join(f"{k} {v:.2f}" for k, v in last["cpu_cores"].items() if v >= 0.05)
+            middle = sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]  # the median run: its parts and CPU
+            each = " + ".join(f"{r['rps']:,.0f}" for r in middle["wrk"])
+            cpu = ", ".join(f"{k} {v:.2f}" for k, v in middle["cpu_cores"].items() if v >= 0.05)
             ratio = f"{row['ratio']:.2f} ({row['ratio_min']:.2f}–{row['ratio_max']:.2f})" if kind == "two" else ""
             lines.append(
                 f"| {row['label']} | {1 if kind == 'one' else 2} × 2 workers | "
-                f"{median(r['rps'] for r in runs):,.0f} ({each}) | {median(r['p50_ms'] for r in runs)} / "
+                f"{middle['rps']:,.0f} ({each}) | {median(r['p50_ms'] for r in runs)} / "
                 f"{median(r['p95_ms'] for r in runs)} | {median(r['cpu_busy'] for r in runs) * 100:.0f} % | {cpu} "
                 f"| {ratio} |"
             )

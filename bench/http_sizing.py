@@ -124,6 +124,19 @@ def peak_rps(population: int, a: dict) -> dict[str, float]:
     return {"cases_day": cases_day, "hall": hall, "open_zaak": population / 1e6 * a["open_zaak_rps_per_million"]}
 
 
+def cpu_ms(scaleout: dict | None, group: str) -> float | None:
+    """CPU milliseconds per request of ``group`` ("postgresql", "redis"): its processes' CPU ÷ req/s in the
+    one-instance runs of the scale-out bench, the median run of each scenario, the dearest scenario."""
+    if not scaleout:
+        return None
+    costs = []
+    for row in scaleout["scenarios"].values():
+        runs = sorted(row["one"], key=lambda r: r["rps"])
+        middle = runs[len(runs) // 2]
+        costs.append(1000 * middle["cpu_cores"].get(group, 0) / middle["rps"])
+    return max(costs)
+
+
 def processes(rps: float, ms: float, utilisation: float, minimum: int = 2) -> int:
     """Sync workers for ``rps`` at ``ms`` each, ``utilisation`` busy; never fewer than two (one may fail)."""
     return max(minimum, math.ceil(rps * ms / 1000 / utilisation))
@@ -168,20 +181,34 @@ def sizing(a: dict = ASSUMPTIONS, mix: dict = MIX) -> str:
     if missing:
         out.append(f"\nNot in these results: {', '.join(missing)} (its share is spread over the others).")
     render_s = documents["shared"]["seconds"] / documents["renders"] if documents else 0.35
+    pg_ms, redis_ms = cpu_ms(scaleout, "postgresql"), cpu_ms(scaleout, "redis")
     out += ["", f"Documents: {render_s:.2f} s per render (bench/results/document_memory.json, one font "
-            f"configuration per thread), {a['documents_per_case']} per case.", ""]  # fmt: skip
-    out += ["| | inhabitants | cases / year | cases / working day | peak req/s, hall model | peak req/s, Open Zaak "
-            "(235 per million) | web processes, hall model | web processes, Open Zaak | document workers |",
-            "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
-    for name, population in POPULATIONS.items():
-        peak = peak_rps(population, a)
-        docs_per_s = peak["cases_day"] / (a["busy_hours"] * 3600) * a["peak_factor"] * a["documents_per_case"]
+            f"configuration per thread), {a['documents_per_case']} per case."]  # fmt: skip
+    if pg_ms:
+        out.append(f"PostgreSQL: {pg_ms:.1f} ms of its CPU per request, Redis {redis_ms:.2f} ms (one thread) — "
+                   "bench/results/http_scaleout.json: their processes' CPU ÷ req/s, the dearer of its two "
+                   "scenarios, both reads.")  # fmt: skip
+    out += ["", "| | inhabitants | cases / year | cases / working day | peak req/s, hall model (writes) | "
+            "peak req/s, Open Zaak (writes) |", "|---|---|---|---|---|---|"]  # fmt: skip
+    peaks = {name: peak_rps(population, a) for name, population in POPULATIONS.items()}
+    writes = mix.get("accept", 0) / sum(mix.values())
+    for name, peak in peaks.items():
         out.append(
-            f"| {name} | {population:,} | {population * a['cases_per_inhabitant_year']:,.0f} | "
-            f"{peak['cases_day']:,.0f} | {peak['hall']:,.1f} | {peak['open_zaak']:,.0f} | "
-            f"{processes(peak['hall'], mean, a['utilisation'])} | "
+            f"| {name} | {POPULATIONS[name]:,} | {POPULATIONS[name] * a['cases_per_inhabitant_year']:,.0f} | "
+            f"{peak['cases_day']:,.0f} | {peak['hall']:,.1f} ({peak['hall'] * writes:,.1f}) | "
+            f"{peak['open_zaak']:,.0f} ({peak['open_zaak'] * writes:,.0f}) |"
+        )
+    out += ["", "| | web processes, hall model / Open Zaak | document workers | PostgreSQL cores, hall model / "
+            "Open Zaak | Redis cores, hall model / Open Zaak |", "|---|---|---|---|---|"]  # fmt: skip
+    for name, peak in peaks.items():
+        docs_per_s = peak["cases_day"] / (a["busy_hours"] * 3600) * a["peak_factor"] * a["documents_per_case"]
+        rates = (peak["hall"], peak["open_zaak"])
+        pg = " / ".join(f"{rps * pg_ms / 1000:,.1f}" for rps in rates) if pg_ms else "—"
+        redis = " / ".join(f"{rps * redis_ms / 1000:,.2f}" for rps in rates) if redis_ms else "—"
+        out.append(
+            f"| {name} | {processes(peak['hall'], mean, a['utilisation'])} / "
             f"{processes(peak['open_zaak'], mean, a['utilisation'])} | "
-            f"{processes(docs_per_s, render_s * 1000, a['utilisation'])} |"
+            f"{processes(docs_per_s, render_s * 1000, a['utilisation'])} | {pg} | {redis} |"
         )
     if storage:
         out += ["", f"PostgreSQL per case (bench/results/sizing_storage.json of {storage['date']}):", "",
@@ -190,8 +217,9 @@ def sizing(a: dict = ASSUMPTIONS, mix: dict = MIX) -> str:
         tables = per_case(storage)
         for table, row in tables.items():
             if row["bytes_per_case"] >= 20:
+                kept = f"; done rows kept {a['outbox_retention_days']} days" if table == "hall_outboxmessage" else ""
                 out.append(f"| {table} | {row['rows_per_case']:.2f} | {row['bytes_per_row']:,.0f} | "
-                           f"{row['bytes_per_case']:,.0f} | {row['source']} |")  # fmt: skip
+                           f"{row['bytes_per_case']:,.0f} | {row['source']}{kept} |")  # fmt: skip
         small = [row["bytes_per_case"] for row in tables.values() if row["bytes_per_case"] < 20]
         total = sum(row["bytes_per_case"] for row in tables.values())
         out.append(f"| {len(small)} more tables | | | {sum(small):,.0f} | |")
