@@ -39,8 +39,9 @@ import time
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SERVER = "postgres://postgres@127.0.0.1:5432"
-BENCH_DB, SCRATCH_DB = "hall_http_bench", "hall_http_sizing"
+# The bench database of bench/http.py (DATABASE_URL, as there) and a scratch one on the same server.
+SERVER, BENCH_DB = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hall_http_bench").rsplit("/", 1)
+SCRATCH_DB = "hall_http_sizing"
 
 POPULATIONS = {"district": 500_000, "city": 5_000_000, "province": 50_000_000}
 
@@ -223,7 +224,9 @@ def sizing(a: dict = ASSUMPTIONS, mix: dict = MIX) -> str:
         small = [row["bytes_per_case"] for row in tables.values() if row["bytes_per_case"] < 20]
         total = sum(row["bytes_per_case"] for row in tables.values())
         out.append(f"| {len(small)} more tables | | | {sum(small):,.0f} | |")
-        out.append(f"| **total** | | | **{total:,.0f}** | |")
+        out.append(f"| **total over a case's life** | | | **{total:,.0f}** | |")
+        kept = total - tables.get("hall_outboxmessage", {}).get("bytes_per_case", 0)
+        out.append(f"| **kept** (done outbox rows purged) | | | **{kept:,.0f}** | |")
         out += ["", f"| | cases in {a['years']} years | PostgreSQL (no bloat) | files ({a['files_mb_per_case']} MB "
                 "per case, assumed) |", "|---|---|---|---|"]  # fmt: skip
         for name, population in POPULATIONS.items():
