@@ -63,10 +63,8 @@ class ApplicationsView(GenericAPIView):
     def get(self, request):
         filters = s.CaseFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        cases = selectors.case_list(request.user, **filters.validated_data)
-        page = self.paginate_queryset(cases)
-        rows = s.CaseRowSerializer(page, many=True, context={"now": timezone.now()}).data
-        return self.get_paginated_response(rows)
+        page = self.paginate_queryset(selectors.case_rows(request.user, **filters.validated_data))
+        return self.get_paginated_response(s.case_rows(page, timezone.now()))
 
     @extend_schema(
         request=s.ApplicationCreateSerializer,

@@ -163,10 +163,7 @@ def record_verification(*, verification_id: int, by: User, outcome: str, finding
         verification = (
             Verification.objects.select_for_update().select_related("application").filter(pk=verification_id).first()
         )
-        if (
-            verification is None
-            or not department_ids(by, VERIFIERS).filter(department_id=verification.department_id).exists()
-        ):
+        if verification is None or verification.department_id not in department_ids(by, VERIFIERS):
             raise OutsideScope("没有这个核查任务。")
         if verification.outcome != Verification.Outcome.PENDING:
             raise TransitionNotAllowed("本件已有核查结论。")

@@ -54,8 +54,9 @@ def count_in_window(cache, key: str, seconds: int) -> int:
     """Count one more hit of ``key`` in a window of ``seconds`` that opened with its first hit; the
     count so far. Redis: one round trip (``SET NX EX`` + ``INCR`` in a pipeline, atomic per command);
     other backends: ``add`` then ``incr`` (dev and tests)."""
-    if isinstance(cache, FallbackRedisCache):
-        return cache.count_in_window(key, seconds)
+    counter = getattr(cache, "count_in_window", None)  # ``django.core.cache.cache`` is a proxy: no isinstance
+    if counter is not None:
+        return counter(key, seconds)
     cache.add(key, 0, seconds)
     try:
         return cache.incr(key)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import IntegerField, Value
 from django.utils import timezone
 from django.utils.functional import cached_property
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -31,11 +32,30 @@ class User(AbstractUser):
         return self.real_name or self.username
 
     @cached_property
+    def _access(self) -> tuple[frozenset[str], dict[str, frozenset[int]]]:
+        """The user's groups (roles) and staff memberships in one query, once per request (issue 22:
+        every staff request needs both, and the case scope carries the department ids as literals)."""
+        groups = self.groups.annotate(department_id=Value(None, IntegerField())).values_list("name", "department_id")
+        rows = groups.union(self.memberships.values_list("role", "department_id"), all=True)
+        names, by_role = set(), {}
+        for name, department_id in rows:
+            if department_id is None:
+                names.add(name)
+            else:
+                by_role.setdefault(name, set()).add(department_id)
+        return frozenset(names), {role: frozenset(ids) for role, ids in by_role.items()}
+
+    @property
     def role_names(self) -> frozenset[str]:
-        return frozenset(self.groups.values_list("name", flat=True))
+        return self._access[0]
 
     def has_role(self, role: str) -> bool:
         return role in self.role_names
+
+    @property
+    def memberships_by_role(self) -> dict[str, frozenset[int]]:
+        """``{role: department ids}`` of the user's staff memberships (read with the roles)."""
+        return self._access[1]
 
 
 class Department(models.Model):

@@ -61,7 +61,7 @@ def grant_role(*, user: User, role: str, department: Department | None = None, b
         if department is not None:
             StaffMembership.objects.get_or_create(user=user, department=department, role=role)
         audit.record("staff.grant_role", user, actor=by, role=role, department=getattr(department, "code", None))
-    user.__dict__.pop("role_names", None)
+    user.__dict__.pop("_access", None)
 
 
 def register_applicant(*, user: User, ip=None) -> User:
