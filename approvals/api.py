@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import permissions, serializers, status, throttling
+from rest_framework import permissions, serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -25,6 +25,7 @@ from hall.audit import client_ip
 from hall.errors import NotPermitted, OutsideScope
 from hall.roles import Role
 from hall.schema import AnyOfSerializer, CursorPagination, error, errors
+from hall.throttling import QueryCodeThrottle, ScopedRateThrottle
 
 # 400, 401, 403, 404, 415 and 429 are added to every operation by hall.schema.AutoSchema as they apply.
 ERRORS = errors(409)
@@ -184,7 +185,7 @@ class ProgressView(APIView):
 
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
-    throttle_classes = [throttling.ScopedRateThrottle]
+    throttle_classes = [ScopedRateThrottle, QueryCodeThrottle]  # per address, per number (THROTTLE_PROGRESS*)
     throttle_scope = "progress"
 
     @extend_schema(

@@ -3,7 +3,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -11,30 +10,22 @@ from django.views.decorators.http import require_GET, require_POST
 
 from approvals import licences, services
 from approvals.models import Licence
+from hall import throttling
 from hall.audit import client_ip
 from hall.errors import DomainError, OutsideScope
-
-VERIFICATIONS_PER_MINUTE = 30
-
-
-def _throttled(request) -> bool:
-    """At most VERIFICATIONS_PER_MINUTE lookups per client address per minute (a fixed window): numbers
-    are sequential, so the page must not become a way to list every holder."""
-    key = f"licence-verify:{client_ip(request) or 'unknown'}"
-    cache.add(key, 0, timeout=60)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.add(key, 1, timeout=60)
-        count = 1
-    return count > VERIFICATIONS_PER_MINUTE
 
 
 @require_GET
 def verify(request, number: str):
     """Public: the licence's status now (valid, revoked, expired), its masked holder and its hash."""
-    if _throttled(request):
-        return render(request, "approvals/licences/verify.html", {"throttled": True}, status=429)
+    # numbers are sequential: the API's budget per address (THROTTLE_LICENCES), so that the page and the API
+    # together cannot list every holder
+    wait = throttling.refused_lookup(request, scope="licences")
+    if wait is not None:
+        context = {"throttled": throttling.wait_text(wait)}
+        response = render(request, "approvals/licences/verify.html", context, status=429)
+        response["Retry-After"] = str(wait)
+        return response
     licence = licences.public_licence(number)
     context = {"licence": licence, "number": number[:40], "holder": licences.public_holder(licence) if licence else ""}
     return render(request, "approvals/licences/verify.html", context, status=200 if licence else 404)

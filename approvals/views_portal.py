@@ -6,7 +6,6 @@ redirects back (PRG) with the outcome as a message, so a refused action never an
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
@@ -23,12 +22,12 @@ from approvals.views import MAX_ID, material_response
 from approvals.views_reform import commitment_context
 from catalog.selectors import filing_version
 from fees.services import summary as fee_summary
+from hall import throttling
 from hall.audit import client_ip
 from hall.errors import DomainError, InvalidUpload, OutsideScope, UploadTooLarge
 from hall.roles import Role
 
 PAGE_SIZE = 20
-PROGRESS_LOOKUPS_PER_MINUTE = 30
 REUSE_CHOICES = 30
 STATE_LABELS = dict(State.choices)
 BADGES = {
@@ -283,18 +282,6 @@ def _pay_url(case: Application) -> str | None:
 # --- 办件进度查询 ---------------------------------------------------------------------------------------------
 
 
-def _throttled(request) -> bool:
-    """At most PROGRESS_LOOKUPS_PER_MINUTE lookups per client address per minute (a fixed window)."""
-    key = f"portal-progress:{client_ip(request) or 'unknown'}"
-    cache.add(key, 0, timeout=60)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=60)
-        count = 1
-    return count > PROGRESS_LOOKUPS_PER_MINUTE
-
-
 def progress(request):
     """Public progress by case number and query code: state and timeline, no personal data.
 
@@ -303,9 +290,13 @@ def progress(request):
     form = ProgressForm(request.POST if request.method == "POST" else None, initial=initial)
     context = {"form": form, "case": None, "not_found": False}
     if request.method == "POST":
-        if _throttled(request):
-            context["throttled"] = True
-            return render(request, "approvals/portal/progress.html", context, status=429)
+        # the API's two counters: per address (a hall's Wi-Fi) and per number, whatever the address
+        wait = throttling.refused_lookup(request, scope="progress", number=request.POST.get("number", ""))
+        if wait is not None:
+            context["throttled"] = throttling.wait_text(wait)
+            response = render(request, "approvals/portal/progress.html", context, status=429)
+            response["Retry-After"] = str(wait)
+            return response
         if form.is_valid():
             case = selectors.case_by_query_code(form.cleaned_data["number"], form.cleaned_data["query_code"])
             context["not_found"] = case is None

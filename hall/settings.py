@@ -366,15 +366,24 @@ REST_FRAMEWORK = {
     ],
     # For views that name DRF's own throttle classes; hall.throttling reads hall.net.client_ip.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
+    # Sized for a hall (docs/operations.md, "Throttles"): hundreds of citizens share the public Wi-Fi's
+    # address, so per-address rates are generous and accounts are counted per user; the lookups by number
+    # and query code also count per number, whatever the address.
     "DEFAULT_THROTTLE_RATES": {
-        "anon": env.str("THROTTLE_ANON", default="120/min"),
-        "user": env.str("THROTTLE_USER", default="1200/min"),
+        # visitors per address: ~300 phones on a hall's Wi-Fi × ~10 API calls a minute
+        "anon": env.str("THROTTLE_ANON", default="3000/min"),
+        # accounts per user: above what one sequential client pulls from the fastest list; stops runaway loops
+        "user": env.str("THROTTLE_USER", default="3000/min"),
         "login": env.str("THROTTLE_LOGIN", default="20/min"),
-        "progress": env.str("THROTTLE_PROGRESS", default="30/min"),
+        # lookups by number + 查询码 (cases, bundles, complaints; API and pages), per address
+        "progress": env.str("THROTTLE_PROGRESS", default="600/min"),
+        # the same lookups per looked-up number, from any address: caps guesses at one number's code
+        "progress_number": env.str("THROTTLE_PROGRESS_NUMBER", default="20/hour"),
         "kiosk": env.str("THROTTLE_KIOSK", default="60/min"),
         "board": env.str("THROTTLE_BOARD", default="600/min"),
         # complaints filed without an account, per client address (issue 21)
         "complaints_anon": env.str("THROTTLE_COMPLAINTS_ANON", default="5/hour"),
+        # e-licence verification (API and page), per address: numbers are sequential, no code to guess
         "licences": env.str("THROTTLE_LICENCES", default="60/min"),
         # the 12345 hotline's work orders (signed), per client address: one platform, bursts (issue 21)
         "hotline": env.str("THROTTLE_HOTLINE", default="600/min"),

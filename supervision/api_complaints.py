@@ -102,8 +102,10 @@ class ComplaintDetailView(APIView):
 
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
-    throttle_classes = [throttling.ScopedRateThrottle]
+    # per address and per tracking number, one budget with the case lookups (THROTTLE_PROGRESS*)
+    throttle_classes = [throttling.ScopedRateThrottle, throttling.QueryCodeThrottle]
     throttle_scope = "progress"
+    throttle_number_kwarg = "tracking_number"
 
     @extend_schema(
         parameters=[OpenApiParameter("query_code", str, required=True)],

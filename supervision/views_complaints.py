@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from hall import throttling
 from hall.audit import client_ip
 from hall.errors import DomainError, OutsideScope
 from hall.models import Department
@@ -68,10 +69,17 @@ def new(request):
 
 @require_GET
 def track(request):
-    """Follow a complaint by tracking number and query code (no personal data)."""
+    """Follow a complaint by tracking number and query code (no personal data); throttled like the API."""
     number, code = request.GET.get("number", "").strip(), request.GET.get("query_code", "").strip()
     context, status = {"number": number}, 200
     if number or code:
+        # the API's two counters: per address and per tracking number, whatever the address (THROTTLE_PROGRESS*)
+        wait = throttling.refused_lookup(request, scope="progress", number=number)
+        if wait is not None:
+            context["refused"] = f"查询过于频繁，请 {throttling.wait_text(wait)}后再试。"
+            response = render(request, "supervision/complaint_track.html", context, status=429)
+            response["Retry-After"] = str(wait)
+            return response
         try:
             context["view"] = complaints.public_view(number, code)
         except OutsideScope as exc:

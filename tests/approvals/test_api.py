@@ -8,7 +8,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
 from approvals import services
 from approvals.models import Application, Event, IdempotencyKey
@@ -437,3 +437,20 @@ def test_progress_is_throttled(api_as, api_case, monkeypatch):
     response = api.get("/api/v1/progress", query)
     error(response, 429, "throttled")
     assert int(response["Retry-After"]) > 0
+
+
+def test_every_lookup_counts_against_the_number_and_past_its_limit_even_the_right_code_is_429(
+    api_as, api_case, monkeypatch
+):
+    """Issue 22, point 4: the per-number limit is checked before the lookup, so a spent budget answers the
+    right code like a wrong one (no 200-against-429 oracle); another case is not affected."""
+    monkeypatch.setattr(
+        SimpleRateThrottle, "THROTTLE_RATES", {**SimpleRateThrottle.THROTTLE_RATES, "progress_number": "3/hour"}
+    )
+    case, other, api = api_case(), api_case(), api_as(None)
+    right = {"number": case.number, "query_code": case.query_code}
+    assert api.get("/api/v1/progress", right).status_code == 200
+    wrong = [api.get("/api/v1/progress", {**right, "query_code": f"WRONG12{n}"}).status_code for n in range(2)]
+    assert wrong == [404, 404]
+    error(api.get("/api/v1/progress", right), 429, "throttled")
+    assert api.get("/api/v1/progress", {"number": other.number, "query_code": other.query_code}).status_code == 200

@@ -105,6 +105,19 @@ def test_verification_api_is_throttled_per_client_address(people, monkeypatch):
     assert api.get(url, REMOTE_ADDR="198.51.100.2").status_code == 200
 
 
+def test_the_verification_page_spends_the_apis_budget_per_address(people, monkeypatch):
+    """THROTTLE_LICENCES for both doors (numbers are sequential): here 2/min per address."""
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"licences": "2/min"})
+    licence = delivered(people).licence
+    page = f"/licences/verify/{licence.number}/"
+    api = APIClient(REMOTE_ADDR="198.51.100.3")
+    assert api.get(f"/api/v1/licences/{licence.number}").status_code == 200
+    assert api.get(page).status_code == 200
+    refused = api.get(page)
+    assert refused.status_code == 429 and "查询过于频繁，请 1 分钟后再试。" in refused.content.decode()
+    assert APIClient(REMOTE_ADDR="198.51.100.4").get(page).status_code == 200
+
+
 # --- revocation ----------------------------------------------------------------------------------------
 
 

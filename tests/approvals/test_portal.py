@@ -13,6 +13,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
+from rest_framework.test import APIClient
+from rest_framework.throttling import SimpleRateThrottle
 
 from approvals import services
 from approvals.models import Application, Event, Material
@@ -457,16 +459,42 @@ def test_progress_with_a_wrong_code_or_number_reads_not_found(people):
     assert "未找到" in wrong_code and "未找到" in wrong_number and case.item.name not in wrong_code
 
 
-def test_progress_lookups_are_limited_per_address(people, settings):
+def test_progress_lookups_are_limited_per_address(people, settings, monkeypatch):
+    """The API's budget per address (THROTTLE_PROGRESS), here 5/min."""
     # A cache of this process only: the shared file cache may be cleared by another test run meanwhile.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portal"}}
+    rates = {**SimpleRateThrottle.THROTTLE_RATES, "progress": "5/min"}
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
     client = Client(REMOTE_ADDR="203.0.113.99")
-    statuses = [client.post(reverse("approvals:progress"), {"number": "X", "query_code": "Y"}).status_code
-                for _ in range(31)]  # fmt: skip
-    assert statuses[:30] == [200] * 30 and statuses[30] == 429
+    statuses = [client.post(reverse("approvals:progress"), {"number": f"X{n}", "query_code": "Y"}).status_code
+                for n in range(6)]  # fmt: skip
+    assert statuses == [200] * 5 + [429]
+    refused = client.post(reverse("approvals:progress"), {"number": "X", "query_code": "Y"})
+    assert "查询过于频繁，请 1 分钟后再试。" in html(refused) and refused["Retry-After"] == "60"
     assert Client(REMOTE_ADDR="203.0.113.100").get(reverse("approvals:progress")).status_code == 200
     other = Client(REMOTE_ADDR="203.0.113.100").post(reverse("approvals:progress"), {"number": "X", "query_code": "Y"})
     assert other.status_code == 200 and "未找到" in html(other)
+
+
+def test_a_numbers_lookups_are_limited_whatever_the_address_and_shared_with_the_api(people, settings, monkeypatch):
+    """THROTTLE_PROGRESS_NUMBER, here 3/hour: page and API spend one budget per number."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "number"}}
+    rates = {**SimpleRateThrottle.THROTTLE_RATES, "progress_number": "3/hour"}
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
+    case = case_in("accepted", people)
+    guess = {"number": case.number, "query_code": "AAAAAAAA"}
+    assert APIClient(REMOTE_ADDR="203.0.113.1").get("/api/v1/progress", guess).status_code == 404
+    pages = [Client(REMOTE_ADDR=f"203.0.113.{n}").post(reverse("approvals:progress"), guess) for n in (2, 3)]
+    assert [page.status_code for page in pages] == [200, 200] and all("未找到" in html(page) for page in pages)
+    right = {"number": case.number, "query_code": case.query_code}
+    refused = Client(REMOTE_ADDR="203.0.113.4").post(reverse("approvals:progress"), right)
+    assert refused.status_code == 429 and "查询过于频繁，请 1 小时后再试。" in html(refused)
+    assert case.item.name not in html(refused)
+    other = case_in("accepted", people)
+    found = Client(REMOTE_ADDR="203.0.113.4").post(
+        reverse("approvals:progress"), {"number": other.number, "query_code": other.query_code}
+    )
+    assert found.status_code == 200 and other.item.name in html(found)
 
 
 # --- robustness ---------------------------------------------------------------------------------------------------

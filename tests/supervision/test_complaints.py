@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
+from rest_framework.throttling import SimpleRateThrottle
 
 from approvals.models import State
 from hall.errors import Conflict, NotPermitted, OutsideScope
@@ -140,6 +141,26 @@ def test_the_public_form_is_throttled_too(people):
     client = Client(REMOTE_ADDR="203.0.113.60")
     codes = [client.post(reverse("supervision:complaint_new"), {"text": f"投诉{i}"}).status_code for i in range(6)]
     assert codes == [201] * 5 + [429]
+
+
+def test_a_complaints_lookups_are_limited_per_tracking_number_on_the_api_and_the_page(people, monkeypatch):
+    """Issue 22, point 4: guesses at one complaint's query code are capped whatever the address, one budget
+    for the API and the tracking page (THROTTLE_PROGRESS_NUMBER, here 3/hour); another complaint is not."""
+    rates = {**SimpleRateThrottle.THROTTLE_RATES, "progress_number": "3/hour"}
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
+    complaint, other = file(), file(text="另一条投诉")
+    guess = {"number": complaint.tracking_number, "query_code": "WRONG123"}
+    url = f"{API}/{complaint.tracking_number}"
+    assert anonymous("203.0.113.70").get(url, {"query_code": "WRONG123"}).status_code == 404
+    track = reverse("supervision:complaint_track")
+    assert [Client(REMOTE_ADDR=f"203.0.113.{n}").get(track, guess).status_code for n in (71, 72)] == [404, 404]
+    right = {"number": complaint.tracking_number, "query_code": complaint.query_code}
+    refused = Client(REMOTE_ADDR="203.0.113.73").get(track, right)
+    assert refused.status_code == 429 and "查询过于频繁" in refused.content.decode()
+    api = anonymous("203.0.113.74").get(url, {"query_code": complaint.query_code})
+    assert api.status_code == 429 and api.json()["error"] == "throttled"
+    mine = {"number": other.tracking_number, "query_code": other.query_code}
+    assert Client(REMOTE_ADDR="203.0.113.73").get(track, mine).status_code == 200
 
 
 def test_attachments_are_checked_like_materials(people):
