@@ -1,4 +1,5 @@
-"""Public catalog API: the published directory for integrations and the applicant front end."""
+"""Public catalog API: the published directory for integrations and the applicant front end, served
+from the directory cache (``catalog.directory``) between publications."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions
@@ -6,7 +7,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog import selectors
+from catalog import directory, selectors
 from catalog.serializers import ItemFilterSerializer, ItemSerializer, ItemSummarySerializer, VersionQuerySerializer
 from hall.errors import OutsideScope
 from hall.schema import PageNumberPagination, errors
@@ -27,6 +28,9 @@ class ItemListView(GenericAPIView):
 
     @extend_schema(parameters=[ItemFilterSerializer], responses={200: ItemSummarySerializer(many=True), **errors(404)})
     def get(self, request):
+        return directory.cached_json(request, lambda: self._page(request))
+
+    def _page(self, request):
         filters = ItemFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         items = selectors.search_items(**filters.validated_data)
@@ -41,6 +45,9 @@ class ItemDetailView(APIView):
 
     @extend_schema(parameters=[OpenApiParameter("version", int, required=False)], responses={200: ItemSerializer})
     def get(self, request, code: str):
+        return directory.cached_json(request, lambda: self._item(request, code))
+
+    def _item(self, request, code: str):
         query = VersionQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         version = selectors.item_version(code, query.validated_data.get("version"))

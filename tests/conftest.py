@@ -59,8 +59,11 @@ def pytest_runtest_setup(item):
 @pytest.fixture(autouse=True)
 def _fresh_caches():
     """Throttle counters, axes, the calendar's loaded overrides and the outbox's broker pause never leak
-    between tests."""
+    between tests; nor do the catalog API's cached answers."""
+    from catalog import directory
     from hall import outbox
+
+    directory.forget_answers()
 
     outbox._broker_down_until = 0.0
     cache.clear()
