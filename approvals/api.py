@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from approvals import notices, selectors, services, workflow
 from approvals import serializers as s
 from approvals.models import Application, IdempotencyKey
-from approvals.scope import case_for
+from approvals.scope import case_for, case_id_for
 from approvals.serializers_bundles import PROGRESS_RESPONSE
 from hall.audit import client_ip
 from hall.errors import NotPermitted, OutsideScope
@@ -163,19 +163,29 @@ class TransitionView(APIView):
     extend ``{days, reason}``; deliver ``{method, tracking_number?}``; reject_intake ``{reason, remedy?}``."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(workflow.BY_NAME))],
+        parameters=[
+            OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(workflow.BY_NAME)),
+            OpenApiParameter("expand", str, enum=["case"], required=False,
+                             description="`case`: answer with the whole case shape instead of its new state"),
+        ],
         request=TRANSITION_BODY,
-        responses={200: s.CaseSerializer, **ERRORS},
-    )
+        responses={200: OpenApiResponse(s.TransitionResultSerializer, description="the case's new state and due "
+                                        "instants; with `?expand=case` the case shape (CaseSerializer)"), **ERRORS},
+    )  # fmt: skip
     def post(self, request, number: str, name: str):
         step = workflow.step(name)
         if step is None:
             raise OutsideScope(f"没有“{name[:30]}”这个办理操作。")
-        case = case_for(request.user, number, queryset=selectors.scoped_cases(request.user))
+        expand = request.query_params.get("expand", "")
+        if expand not in ("", "case"):
+            raise serializers.ValidationError({"expand": ["只能为 case。"]})
+        case_id = case_id_for(request.user, number)
         body = step.body_class()(data=request.data)
         body.is_valid(raise_exception=True)
-        step.perform()(case_id=case.pk, by=request.user, ip=_ip(request), **body.validated_data)
-        return _case_response(request, number)
+        step.perform()(case_id=case_id, by=request.user, ip=_ip(request), **body.validated_data)
+        if expand == "case":
+            return _case_response(request, number)
+        return Response(s.transition_result(selectors.case_state(case_id), timezone.now()))
 
 
 class ProgressView(APIView):

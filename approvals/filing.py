@@ -2,7 +2,6 @@
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from approvals import intake, rules
@@ -29,9 +28,7 @@ def _as_pk(value) -> int | None:
 def _next_number(department_code: str) -> str:
     today = timezone.localdate()
     key = f"{department_code}-{today:%Y%m%d}"
-    NumberSequence.objects.get_or_create(key=key)
-    NumberSequence.objects.filter(key=key).update(value=F("value") + 1)
-    return f"{key}-{NumberSequence.objects.get(key=key).value:04d}"
+    return f"{key}-{NumberSequence.next(key):04d}"
 
 
 def handling_department(item, *, by: User, department_code: str = "", address: str = "", channel: str = ""):

@@ -9,7 +9,7 @@ import logging
 
 from django.dispatch import receiver
 
-from approvals.models import Application, Event
+from approvals.models import Application
 from approvals.scope import visible_cases
 from approvals.signals import case_transitioned
 from approvals.workflow import OPEN_STATES
@@ -79,20 +79,18 @@ VISIT_ACTIONS = frozenset({"submit", "accept", "request_correction", "reject_int
 
 
 @receiver(case_transitioned)
-def link_case_to_the_visit(sender, case_id, action, event_id, **kwargs):
+def link_case_to_the_visit(sender, case_id, action, event_id, actor_id, **kwargs):
     """After a clerk's intake or delivery act, link the case to the ticket that clerk is serving — when the
     case is the visitor's (walk-in filed at the window, or the ticket's ID number or phone is the
     applicant's). Best effort after commit: the case's act never depends on the queue."""
-    if action not in VISIT_ACTIONS:
+    if action not in VISIT_ACTIONS or actor_id is None:
         return
     from hall.frontdesk import queue
     from hall.frontdesk.models import Ticket
 
-    event = Event.objects.select_related("actor").filter(pk=event_id).first()
-    if event is None or event.actor is None:
-        return
-    ticket = (
-        Ticket.objects.filter(day=queue.today(), state=Ticket.State.CALLED, served_by=event.actor)
+    ticket = (  # most acts are not at a window serving a ticket: one query tells
+        Ticket.objects.filter(day=queue.today(), state=Ticket.State.CALLED, served_by_id=actor_id)
+        .select_related("served_by")
         .order_by("-called_at")
         .first()
     )
@@ -107,6 +105,6 @@ def link_case_to_the_visit(sender, case_id, action, event_id, **kwargs):
     }:
         return
     try:
-        queue.link_case(number=ticket.number, case_number=case["number"], by=event.actor)
+        queue.link_case(number=ticket.number, case_number=case["number"], by=ticket.served_by)
     except DomainError:
         logger.info("case %s not linked to ticket %s", case["number"], ticket.number)

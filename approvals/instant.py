@@ -186,7 +186,15 @@ def _system_step(case: Application, action: str, *, apply, reason: str = "", dat
         licences.on_transition(case, "approve", at=event.at, by=None)
     outbox.enqueue("approvals.notifications.send_for_event", case_id=case.pk, event_id=event.pk)
     transaction.on_commit(
-        lambda: case_transitioned.send(sender=Application, case_id=case.pk, action=action, event_id=event.pk)
+        lambda: case_transitioned.send(
+            sender=Application,
+            case_id=case.pk,
+            action=action,
+            event_id=event.pk,
+            bundle_id=case.bundle_id,
+            department_id=case.department_id,
+            actor_id=event.actor_id,
+        )
     )
     return event
 

@@ -8,7 +8,7 @@ transaction, permissions, the clock, the audit ``Event`` and notifications.
 import secrets
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -311,6 +311,19 @@ class NumberSequence(models.Model):
 
     def __str__(self):
         return f"{self.key}={self.value}"
+
+    @classmethod
+    def next(cls, key: str) -> int:
+        """The counter's next value: one statement (an upsert that row-locks the counter until commit, so
+        concurrent callers get consecutive values and never the same one; PostgreSQL and SQLite)."""
+        table = connection.ops.quote_name(cls._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'INSERT INTO {table} ("key", "value") VALUES (%s, 1) '
+                f'ON CONFLICT ("key") DO UPDATE SET "value" = {table}."value" + 1 RETURNING "value"',
+                [key],
+            )
+            return cursor.fetchone()[0]
 
 
 class Event(Chained):

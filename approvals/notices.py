@@ -106,11 +106,8 @@ def _assessment(case: Application) -> Assessment | None:
 
 def _serial(case: Application, kind: str, year: int) -> str:
     key = f"notice-{case.department.code}-{kind}-{year}"
-    NumberSequence.objects.get_or_create(key=key)
-    row = NumberSequence.objects.select_for_update().get(key=key)
-    row.value += 1
-    row.save(update_fields=["value"])
-    return f"{case.department.short_name or case.department.code}{SERIAL_WORDS[kind]}字〔{year}〕第{row.value:04d}号"
+    value = NumberSequence.next(key)
+    return f"{case.department.short_name or case.department.code}{SERIAL_WORDS[kind]}字〔{year}〕第{value:04d}号"
 
 
 def _qr_data_uri(url: str) -> str:

@@ -44,8 +44,18 @@ def issue_refund_receipt(sender, application, at, **kwargs):
 
 
 @receiver(case_transitioned)
-def follow_bundle(sender, case_id, **kwargs):
+def recount_the_queue(sender, department_id, **kwargs):
+    """The workbench's counts per state of the case's department are counted again (approvals.queue_counts)."""
+    from approvals import queue_counts
+
+    queue_counts.moved(department_id)
+
+
+@receiver(case_transitioned)
+def follow_bundle(sender, case_id, bundle_id, **kwargs):
     """一件事: the bundle is done once its last sub-case is decided (approvals.bundles)."""
+    if bundle_id is None:  # not a sub-case of a bundle: nothing to follow
+        return
     from approvals.bundles import note_sub_case_moved
 
     note_sub_case_moved(case_id)

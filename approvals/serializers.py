@@ -370,6 +370,36 @@ def case_rows(rows: list[dict], now) -> list[dict]:
     ]
 
 
+class TransitionResultSerializer(serializers.Serializer):
+    """A transition's answer: the case's new state and its due instants (``?expand=case``: the case shape)."""
+
+    number = serializers.CharField()
+    state = serializers.CharField()
+    state_name = serializers.CharField()
+    decision = serializers.CharField(allow_null=True, help_text="approved or denied once decided")
+    accept_due = serializers.DateTimeField(allow_null=True)
+    decision_due = serializers.DateTimeField(allow_null=True)
+    decision_yellow_at = serializers.DateTimeField(allow_null=True)
+    delivery_due = serializers.DateTimeField(allow_null=True)
+    due_at = serializers.DateTimeField(allow_null=True, help_text="the running period's due instant, if any")
+    deadline_provisional = serializers.BooleanField()
+    overdue = serializers.BooleanField()
+
+
+def transition_result(row: dict, now) -> dict:
+    """``TransitionResultSerializer``'s shape from ``selectors.case_state``."""
+    instants = ("accept_due", "decision_due", "decision_yellow_at", "delivery_due", "due_at")
+    return {
+        "number": row["number"],
+        "state": row["state"],
+        "state_name": _STATE_NAMES.get(row["state"], row["state"]),
+        "decision": row["decision"] or None,
+        **{name: _instant(row[name]) for name in instants},
+        "deadline_provisional": row["deadline_provisional"],
+        "overdue": selectors.is_overdue_row(row["state"], row["decision"], row["due_at"], now),
+    }
+
+
 class CreatedSerializer(serializers.Serializer):
     number = serializers.CharField()
     state = serializers.CharField()

@@ -4,6 +4,8 @@ Every transition locks the row (``select_for_update``) and saves through ``Concu
 so of two people pressing the same button exactly one succeeds and the other gets a 409.
 """
 
+import copy
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django_fsm import ConcurrentTransition
@@ -77,7 +79,7 @@ def _transition(
                 data = {**(data or {}), **authority.authority_evidence(by, case, step.roles)}
         if refusal := step.why_refused(case):
             raise TransitionNotAllowed(refusal)
-        before = case.state
+        before, columns = case.state, _column_values(case)
         try:
             getattr(case, action)()
         except FSMTransitionNotAllowed:
@@ -88,7 +90,7 @@ def _transition(
             apply(case, role)
         clock.set_due_at(case)
         try:
-            case.save()
+            case.save(update_fields=_changed_columns(case, columns))
         except ConcurrentTransition:
             raise Conflict("办件已被他人处理，请刷新后查看最新状态。") from None
         event = Event.objects.create(
@@ -104,9 +106,32 @@ def _transition(
             fees_services.close_fees(case, by=by, action=action, reason=reason, ip=ip)
         outbox.enqueue("approvals.notifications.send_for_event", case_id=case.pk, event_id=event.pk)
         transaction.on_commit(
-            lambda: case_transitioned.send(sender=Application, case_id=case.pk, action=action, event_id=event.pk)
+            lambda: case_transitioned.send(
+                sender=Application,
+                case_id=case.pk,
+                action=action,
+                event_id=event.pk,
+                bundle_id=case.bundle_id,
+                department_id=case.department_id,
+                actor_id=event.actor_id,
+            )
         )
     return case
+
+
+def _column_values(case: Application) -> dict:
+    """The case's column values as read under the lock (JSON copied: ``apply`` may change it in place)."""
+    return {
+        field.attname: copy.deepcopy(value) if isinstance(value := getattr(case, field.attname), dict | list) else value
+        for field in Application._meta.concrete_fields
+    }
+
+
+def _changed_columns(case: Application, before: dict) -> list[str]:
+    """What the transition changed, and the state always (``ConcurrentTransitionMixin`` checks it): only
+    these are written, not every column of a wide row (issue 22)."""
+    changed = [name for name, value in before.items() if getattr(case, name) != value]
+    return list(dict.fromkeys(["state", *changed]))
 
 
 # --- transitions ------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ on a non-working day is taken as happening on the next working day, not counted 
 N = 0 means "on the spot": due the (working) day of the event.
 """
 
+import functools
 import time
 import uuid
 from datetime import date, datetime, timedelta
@@ -29,7 +30,20 @@ KNOWN_YEARS = range(min(cc_constants.holidays).year, max(cc_constants.holidays).
 
 _VERSION_KEY = "hall:calendar:version"
 _LOCAL_TTL_SECONDS = 300
-_state: dict = {"version": None, "loaded_at": 0.0, "overrides": {}, "confirmed_years": frozenset()}
+_state: dict = {
+    "version": None, "loaded_at": 0.0, "overrides": {}, "confirmed_years": frozenset(),
+    "in_request": False, "checked": False,  # the shared version read once per request (issue 22)
+}  # fmt: skip
+
+
+def request_started(**kwargs) -> None:
+    """A request begins: the next ``_load`` reads the shared version, later ones in the request do not
+    (one cache round trip per request instead of one per date computed; connected in ``hall.receivers``)."""
+    _state["in_request"], _state["checked"] = True, False
+
+
+def request_finished(**kwargs) -> None:
+    _state["in_request"] = False
 
 
 def invalidate(*, shared: bool = True) -> None:
@@ -40,12 +54,17 @@ def invalidate(*, shared: bool = True) -> None:
 
 
 def _load() -> tuple[dict[date, bool], frozenset[int]]:
-    """Admin overrides and confirmed years, reloaded when any process changed them."""
-    version = cache.get(_VERSION_KEY)
-    if version is None:
-        version = uuid.uuid4().hex
-        cache.add(_VERSION_KEY, version, timeout=None)
-        version = cache.get(_VERSION_KEY, version)
+    """Admin overrides and confirmed years, reloaded when any process changed them (a request reads the
+    shared version once, at its first date; outside requests every call reads it)."""
+    if _state["in_request"] and _state["checked"] and _state["version"] is not None:
+        version = _state["version"]
+    else:
+        version = cache.get(_VERSION_KEY)
+        if version is None:
+            version = uuid.uuid4().hex
+            cache.add(_VERSION_KEY, version, timeout=None)
+            version = cache.get(_VERSION_KEY, version)
+        _state["checked"] = True
     fresh = time.monotonic() - _state["loaded_at"] < _LOCAL_TTL_SECONDS
     if _state["version"] != version or not fresh:
         from hall.models import CalendarDay, CalendarYear
@@ -60,8 +79,14 @@ def _is_working(d: date, overrides: dict[date, bool]) -> bool:
     if d in overrides:
         return overrides[d]
     if d.year in KNOWN_YEARS:
-        return chinese_calendar.is_workday(d)
+        return _statutory_workday(d)
     return d.weekday() < 5
+
+
+@functools.lru_cache(maxsize=8192)
+def _statutory_workday(d: date) -> bool:
+    """chinese-calendar's answer, remembered: it checks every date against its tables' range first."""
+    return chinese_calendar.is_workday(d)
 
 
 def is_working_day(d: date) -> bool:

@@ -10,8 +10,8 @@ Chains (so that writers never serialise on one global lock):
 How a row is linked (``link``, called by ``Chained.save`` and ``ChainedQuerySet.bulk_create`` inside the
 caller's transaction):
 
-1. Take the chain's ``ChainHead`` row with ``SELECT … FOR UPDATE`` (created on first use with
-   ``INSERT … ON CONFLICT DO NOTHING``, then locked). Two writers of one chain queue on this row, so
+1. Take the chain's ``ChainHead`` row locked, created on first use, in one statement (``INSERT … ON
+   CONFLICT DO UPDATE`` with a no-op update, ``RETURNING`` the head). Two writers of one chain queue on this row, so
    the second reads the head the first committed and the chain cannot fork; writers of other chains
    (other cases, other days) never wait. A small head row rather than the case row: the same code
    serves audit days, which have no row of their own, and payments, whose callers hold the
@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from django.db import DatabaseError, models, router, transaction
+from django.db import DatabaseError, connections, models, router, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -137,13 +137,20 @@ class ChainHead(models.Model):
 
 
 def _locked_head(family: str, key: str, using: str) -> ChainHead:
-    heads = ChainHead.objects.using(using).select_for_update()
-    head = heads.filter(family=family, key=key).first()
-    if head is None:
-        # A concurrent first writer makes this wait on the unique index, then do nothing.
-        ChainHead.objects.using(using).bulk_create([ChainHead(family=family, key=key)], ignore_conflicts=True)
-        head = heads.get(family=family, key=key)
-    return head
+    """The chain's head, created on first use, row-locked until commit: one upsert statement whose no-op
+    update takes the lock and returns the latest committed head (a concurrent writer of the same chain
+    waits for it). It was a locking read, an insert and a second read for every new chain (each case's
+    first event)."""
+    table = connections[using].ops.quote_name(ChainHead._meta.db_table)
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f'INSERT INTO {table} ("family", "key", "length", "row_hash", "updated_at") VALUES (%s, %s, 0, %s, %s) '
+            'ON CONFLICT ("family", "key") DO UPDATE SET "family" = EXCLUDED."family" '
+            'RETURNING "id", "length", "row_hash"',
+            [family, key, GENESIS, timezone.now()],
+        )
+        pk, length, last = cursor.fetchone()
+    return ChainHead(pk=pk, family=family, key=key, length=length, row_hash=last)
 
 
 def link(objs: list, using: str) -> list[tuple[ChainHead, int, str]]:

@@ -35,8 +35,10 @@ def error(response, status: int, code: str | None = None) -> dict:
     return body
 
 
-def transition(api, case, name: str, body: dict | None = None, **extra):
-    return api.post(f"{URL}/{case.number}/transitions/{name}", body or {}, format="json", **extra)
+def transition(api, case, name: str, body: dict | None = None, *, expand: bool = False, **extra):
+    """POST a transition; ``expand``: answered with the whole case shape (``?expand=case``)."""
+    url = f"{URL}/{case.number}/transitions/{name}" + ("?expand=case" if expand else "")
+    return api.post(url, body or {}, format="json", **extra)
 
 
 # --- filing ---------------------------------------------------------------------------------------------
@@ -174,20 +176,22 @@ def test_the_full_happy_path_through_the_api(api_as, api_case):
     case = api_case()
     applicant, clerk, reviewer, approver = (api_as(u) for u in ("applicant", "clerk", "reviewer", "approver"))
     assert transition(applicant, case, "submit").json()["state"] == "submitted"
-    accepted = transition(clerk, case, "accept").json()
+    accepted = transition(clerk, case, "accept", expand=True).json()
     assert accepted["state"] == "accepted" and accepted["decision_due"] and accepted["handler"] == "陈静"
-    assert transition(reviewer, case, "start_review").json()["state"] == "under_review"
-    suspended = transition(reviewer, case, "suspend", {"procedure": "expert_review", "reason": "组织专家评审"}).json()
+    assert transition(reviewer, case, "start_review", expand=True).json()["state"] == "under_review"
+    suspended = transition(
+        reviewer, case, "suspend", {"procedure": "expert_review", "reason": "组织专家评审"}, expand=True
+    ).json()
     assert suspended["state"] == "suspended" and suspended["suspensions"][0]["procedure"] == "expert_review"
-    resumed = transition(reviewer, case, "resume").json()
+    resumed = transition(reviewer, case, "resume", expand=True).json()
     assert resumed["state"] == "under_review" and resumed["suspensions"][0]["ended_at"]
-    extended = transition(approver, case, "extend", {"days": 5, "reason": "需现场核查"}).json()
+    extended = transition(approver, case, "extend", {"days": 5, "reason": "需现场核查"}, expand=True).json()
     assert extended["extension_days"] == 5 and extended["decision_due"] > resumed["decision_due"]
     body = {"recommendation": "approve", "opinion": "材料齐全，符合法定条件"}
-    recommended = transition(reviewer, case, "recommend", body).json()
+    recommended = transition(reviewer, case, "recommend", body, expand=True).json()
     assert recommended["state"] == "awaiting_decision"
     assert recommended["recommendation"]["recommendation"] == "approve"
-    decided = transition(approver, case, "approve", {"reason": "符合法定条件"}).json()
+    decided = transition(approver, case, "approve", {"reason": "符合法定条件"}, expand=True).json()
     assert (decided["state"], decided["decision"]) == ("decided", "approved") and decided["delivery_due"]
     # 一口收费: a fee-charging item is delivered once its fees are assessed and paid (issue 15)
     assert transition(clerk, case, "deliver", {"method": "window"}).status_code == 409
@@ -216,7 +220,8 @@ def test_a_correction_notice_lists_items_and_the_applicant_resubmits(api_as, api
     case = api_case(submit=True)
     requirement = case.item_version.materials.filter(required=True).first()
     items = [{"requirement_id": requirement.pk, "reason": "扫描件不清晰"}]
-    body = transition(api_as("clerk"), case, "request_correction", {"items": items, "reason": "材料不全"}).json()
+    body = transition(api_as("clerk"), case, "request_correction", {"items": items, "reason": "材料不全"}, expand=True)
+    body = body.json()
     assert body["state"] == "correction_requested"
     assert body["correction_notices"][0]["items"] == [
         {"requirement_id": requirement.pk, "name": requirement.name, "reason": "扫描件不清晰"}
@@ -249,10 +254,10 @@ def test_three_opinions_recommend_return_and_decide(api_as, api_case):
     assert transition(reviewer, case, "recommend", body).json()["state"] == "awaiting_decision"
     assert applicant.get(f"{URL}/{case.number}").json()["recommendation"] is None  # internal until decided
     assert "reason" in error(transition(approver, case, "return_for_review", {}), 400)["fields"]
-    returned = transition(approver, case, "return_for_review", {"reason": "请补充现场核查"}).json()
+    returned = transition(approver, case, "return_for_review", {"reason": "请补充现场核查"}, expand=True).json()
     assert returned["state"] == "under_review" and returned["recommendation"] is None
     transition(reviewer, case, "recommend", {"recommendation": "approve", "opinion": "核查后用途相符"})
-    decided = transition(approver, case, "approve", {}).json()
+    decided = transition(approver, case, "approve", {}, expand=True).json()
     assert decided["state"] == "decided" and decided["decision_name"] == approve_label
     shown = applicant.get(f"{URL}/{case.number}").json()["recommendation"]
     assert shown["recommendation"] == "approve" and shown["opinion"] == "核查后用途相符"
@@ -454,3 +459,30 @@ def test_every_lookup_counts_against_the_number_and_past_its_limit_even_the_righ
     assert wrong == [404, 404]
     error(api.get("/api/v1/progress", right), 429, "throttled")
     assert api.get("/api/v1/progress", {"number": other.number, "query_code": other.query_code}).status_code == 200
+
+
+def test_a_transition_answers_with_the_new_state_and_due_instants_in_constant_queries(api_as, api_case):
+    """Issue 22: the answer is the case's new state and its due instants (the whole case with
+    ``?expand=case``), and accepting reads the case once under its lock: a bounded number of statements."""
+    clerk = api_as("clerk")
+    clerk.get(URL)  # the clerk's roles and memberships, read once per user object
+    counts = []
+    for _ in range(2):
+        case = api_case(submit=True)
+        with CaptureQueriesContext(connection) as queries:
+            response = transition(clerk, case, "accept")
+        assert response.status_code == 200, response.content
+        counts.append(len(queries))
+    body = response.json()
+    full = clerk.get(f"{URL}/{case.number}").json()
+    assert set(body) == {
+        "number", "state", "state_name", "decision", "accept_due", "decision_due", "decision_yellow_at",
+        "delivery_due", "due_at", "deadline_provisional", "overdue",
+    }  # fmt: skip
+    assert body["number"] == case.number and body["state"] == "accepted" and body["state_name"] == "已受理"
+    for name in ("decision_due", "decision_yellow_at", "deadline_provisional", "decision"):
+        assert body[name] == full[name], name
+    assert body["due_at"] == full["decision_due"] and body["overdue"] is False
+    assert counts[0] == counts[1] <= 20, counts
+    assert "timeline" in transition(api_as("reviewer"), case, "start_review", expand=True).json()
+    assert "expand" in error(transition(clerk, case, "accept", expand=False, QUERY_STRING="expand=all"), 400)["fields"]

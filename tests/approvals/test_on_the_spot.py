@@ -169,7 +169,7 @@ def test_api_decides_on_the_spot_and_answers_409_for_other_items(people):
     api = APIClient()
     api.force_authenticate(people.clerk)
     case = submitted_instant(people)
-    url = f"/api/v1/applications/{case.number}/transitions/decide_on_the_spot"
+    url = f"/api/v1/applications/{case.number}/transitions/decide_on_the_spot?expand=case"
     response = api.post(url, {"decision": "approve", "reason": "当场核验原件"}, format="json")
     assert response.status_code == 200, response.content
     body = response.json()

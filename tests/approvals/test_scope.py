@@ -101,3 +101,25 @@ def test_new_work_goes_to_the_backup_clerk_while_the_primary_is_away(people):
     assert accepted.accepted_by == accepted.handler == people.clerk_b  # 首办负责: the accepting clerk stays
     hall_services.set_absent(user=people.clerk, absent=False, by=people.supervisor)
     assert helpers.submitted_case(people).handler == people.clerk
+
+
+def test_may_see_agrees_with_the_scope_query_for_every_kind_of_viewer(people):
+    """``may_see`` (issue 22: one case read by its key) answers as ``visible_cases`` does: the filer, the
+    department's staff, a supervisor, a grant (guardian) — and nobody else."""
+    from guardian.shortcuts import assign_perm
+
+    from approvals.scope import case_id_for, may_see
+
+    case = case_in("submitted", people)
+    viewers = [people.applicant, people.clerk, people.clerk2, people.reviewer, people.approver]
+    viewers += [u for u in (getattr(people, "supervisor", None), getattr(people, "agent", None)) if u]
+    for user in viewers:
+        expected = visible_cases(user).filter(pk=case.pk).exists()
+        assert may_see(user, case) is expected, user
+        if not expected:
+            with pytest.raises(OutsideScope):
+                case_id_for(user, case.number)
+    assert not may_see(people.clerk2, case)
+    assign_perm("approvals.view_application", people.clerk2, case)  # a co-department grant
+    clerk2 = type(people.clerk2).objects.get(pk=people.clerk2.pk)
+    assert may_see(clerk2, case) and case_id_for(clerk2, case.number) == case.pk

@@ -116,12 +116,12 @@ def test_the_queue_lists_my_departments_cases_by_due_instant_with_counts_per_sta
     counts = {value: n for value, _, n in response.context["states"]}
     assert counts[State.ACCEPTED] == 3 and counts[State.SUBMITTED] == 1 and counts[State.CORRECTION_REQUESTED] == 1
     assert response.context["total"] == 5
-    rows = {c.number: c for c in response.context["rows"]}
-    assert rows[late.number].badge["level"] == "danger"
-    assert rows[soon.number].badge["level"] == "warn"
-    assert rows[later.number].badge["level"] == "ok"
-    assert rows[submitted.number].badge["level"] == "ok"
-    assert rows[waiting.number].badge is None
+    rows = {c["number"]: c for c in response.context["rows"]}
+    assert rows[late.number]["badge"]["level"] == "danger"
+    assert rows[soon.number]["badge"]["level"] == "warn"
+    assert rows[later.number]["badge"]["level"] == "ok"
+    assert rows[submitted.number]["badge"]["level"] == "ok"
+    assert rows[waiting.number]["badge"] is None
     assert "张*" in page and "张伟" not in page  # masked in the list too
 
 
@@ -136,7 +136,7 @@ def test_the_queue_filters_by_state_overdue_due_soon_and_handler(people, client)
     def listed(**params) -> set[str]:
         response = client.get(QUEUE, params)
         assert response.status_code == 200
-        return {c.number for c in response.context["rows"]}
+        return {c["number"] for c in response.context["rows"]}
 
     everything = {c.number for c in (late, soon, by_backup, submitted, reviewing)}
     assert listed() == everything
@@ -165,7 +165,7 @@ def test_the_queue_pages_by_fifty_without_counting_the_department(people, client
     assert "?page=2" in html(first)
     second = client.get(QUEUE, {"page": 2})
     assert len(second.context["rows"]) == 6 and not second.context["has_next"]
-    assert not {c.pk for c in first.context["rows"]} & {c.pk for c in second.context["rows"]}
+    assert not {c["id"] for c in first.context["rows"]} & {c["id"] for c in second.context["rows"]}
 
 
 def _columns(case: Application) -> dict:
@@ -228,7 +228,7 @@ def test_approvers_see_what_waits_for_their_decision(people, client):
     case_in("under_review", people)
     case_in("accepted", people)
     response = as_user(client, people.approver).get(QUEUE)
-    assert [c.number for c in response.context["awaiting_decision"]] == [waiting.number]
+    assert [c["number"] for c in response.context["awaiting_decision"]] == [waiting.number]
     assert response.context["awaiting_count"] == 1
     page = html(response)
     assert "待决定" in page and "建议准予" in page
@@ -283,9 +283,9 @@ def test_absence_routes_new_work_to_the_backup_who_is_told_and_sees_the_as_cases
     response = as_user(client, people.clerk_b).get(QUEUE, {"assigned": "1"})
     page = html(response)
     assert "A角 陈静" in page and "离岗中，由您代为办理" in page
-    rows = {c.number: c for c in response.context["rows"]}
+    rows = {c["number"]: c for c in response.context["rows"]}
     assert set(rows) == {assigned_to_a.number, routed.number}
-    assert rows[assigned_to_a.number].covering and "代A角办理" in page
+    assert rows[assigned_to_a.number]["covering"] and "代A角办理" in page
 
     as_user(client, people.clerk).post("/workbench/absence/", {})
     assert not reload_user(people.clerk).is_absent
@@ -667,3 +667,27 @@ def test_a_case_awaiting_the_decision_shows_its_running_decision_deadline(people
     deadlines = as_user(client, people.approver).get(case_url(case)).context["deadlines"]
     decision = next(row for row in deadlines if row["label"] == "办结期限")
     assert decision["badge"] is not None  # the period runs while the approver decides
+
+
+def test_the_tabs_count_from_the_cache_until_a_case_of_the_department_moves(
+    people, client, django_capture_on_commit_callbacks
+):
+    """Issue 22 (approvals.queue_counts): the unfiltered tabs are counted once per department and version;
+    a committed transition renews the department's version, a filtered queue always counts."""
+    case_in("submitted", people)
+    moving = case_in("submitted", people)
+    as_user(client, people.clerk)
+
+    def counts(params=None) -> dict:
+        response = client.get(QUEUE, params or {})
+        return {value: n for value, _, n in response.context["states"] if n}
+
+    assert counts() == {State.SUBMITTED: 2}
+    # a change outside the workflow (no transition, no signal) is not seen until a transition or expiry …
+    Application.objects.filter(pk=moving.pk).update(state=State.UNDER_REVIEW)
+    assert counts() == {State.SUBMITTED: 2}
+    assert counts({"item": ITEM}) == {State.SUBMITTED: 1, State.UNDER_REVIEW: 1}  # … filtered ones count now
+    Application.objects.filter(pk=moving.pk).update(state=State.SUBMITTED)
+    with django_capture_on_commit_callbacks(execute=True):
+        act("accept", moving, people)
+    assert counts() == {State.SUBMITTED: 1, State.ACCEPTED: 1}
