@@ -304,3 +304,22 @@ def test_the_one_form_page_offers_the_applicant_fields_and_files_by_post(client)
     refused = client.post("/bundles/apply/YJS-KBQY/", {"applicant_type": "organisation"})
     assert refused.status_code == 200 and "提交的内容有误" in refused.content.decode()
     assert not BundleCase.objects.filter(applicant_name="").exists()
+
+
+def test_the_bundle_lists_run_in_constant_queries(client):
+    """Issue 22: the applicant's API list and the window's 一件事 page, 1 bundle then 4, not more statements."""
+    from tests.querycount import assert_flat
+
+    file_bundle()
+    api = as_user("applicant")
+    assert_flat(
+        lambda: api.get("/api/v1/bundles").json()["results"],
+        lambda: [file_bundle() for _ in range(3)],
+        len,
+    )
+    client.force_login(User.objects.get(username="clerk"))
+    assert_flat(
+        lambda: client.get("/workbench/bundles/").context["bundle_cases"],
+        lambda: [file_bundle() for _ in range(12)],
+        len,
+    )

@@ -71,3 +71,20 @@ def test_the_list_runs_in_constant_queries(people, django_assert_max_num_queries
         approver.post(PAGE, grant_body(document=f"授〔2026〕{n}号"))
     with django_assert_max_num_queries(20):
         assert approver.get(PAGE).status_code == 200
+
+
+def test_the_list_does_not_grow_with_the_delegations(people):
+    """Issue 22: /workbench/delegations/, 1 grant then 4, not more statements."""
+    from tests.querycount import assert_flat
+
+    approver = as_user(people.approver)
+
+    def grant(n: int) -> None:
+        assert approver.post(PAGE, grant_body(document=f"授〔2026〕{n}号")).status_code == 302
+
+    grant(0)
+    assert_flat(
+        lambda: approver.get(PAGE).content.decode(),
+        lambda: [grant(n) for n in range(1, 4)],
+        lambda html: html.count("授〔2026〕"),
+    )

@@ -187,3 +187,17 @@ def test_every_role_against_the_joint_endpoints(people):
         assert meeting.status_code == expected(role, lead, 201), (role, meeting.content)
         if response.status_code >= 400:
             assert set(response.json()) == {"error", "detail", "fields"}, role
+
+
+def test_my_tasks_do_not_grow_with_the_tasks(people):
+    """Issue 22: a department's 联办任务, 1 case then 4, not more statements."""
+    from tests.querycount import assert_flat
+
+    accepted_case(people, on=at(2026, 11, 2, 9))
+    api = client(people.reviewer_xf)
+    with frozen(at(2026, 11, 24, 9)):
+        assert_flat(
+            lambda: api.get("/api/v1/me/tasks").json()["tasks"],
+            lambda: [accepted_case(people, on=at(2026, 11, day, 9)) for day in (3, 4, 5)],
+            len,
+        )

@@ -103,3 +103,17 @@ def test_an_uninvolved_user_cannot_be_invited(people):
             {"scheduled_at": "2026-11-04T14:00", "place": "会审室", "participants": [people.clerk2.pk]},
         )
     assert response.status_code == 400 and not JointMeeting.objects.exists()
+
+
+def test_the_tasks_tab_does_not_grow_with_the_tasks(people):
+    """Issue 22: /workbench/tasks/, 1 case then 4, not more statements."""
+    from tests.querycount import assert_flat
+
+    accepted_case(people, on=at(2026, 11, 2, 9))
+    page = browser(people.reviewer_xf)
+    with frozen(at(2026, 11, 24, 9)):
+        assert_flat(
+            lambda: page.get("/workbench/tasks/").content.decode(),
+            lambda: [accepted_case(people, on=at(2026, 11, day, 9)) for day in (3, 4, 5)],
+            lambda html: html.count("/workbench/cases/"),
+        )

@@ -236,3 +236,19 @@ def test_the_wallet_reads_in_a_fixed_number_of_queries(people, django_assert_max
     api.force_authenticate(people.applicant)
     with django_assert_max_num_queries(6):
         assert len(api.get("/api/v1/me/licences").json()) == 3
+
+
+def test_the_wallet_and_its_page_do_not_grow_with_the_licences(people, client):
+    """Issue 22: /api/v1/me/licences and /my/licences/, 1 licence then 4, not more statements."""
+    from tests.querycount import assert_flat
+
+    delivered(people)
+    api = APIClient()
+    api.force_authenticate(people.applicant)
+    assert_flat(lambda: api.get("/api/v1/me/licences").json(), lambda: [delivered(people) for _ in range(3)], len)
+    client.force_login(people.applicant)
+    assert_flat(
+        lambda: client.get("/my/licences/"),
+        lambda: [delivered(people) for _ in range(8)],
+        lambda response: len(response.context["rows"]),
+    )

@@ -309,3 +309,24 @@ def test_the_follow_up_due_instants_stay_within_the_rectify_setting(people, sett
     follow_up = FollowUp.objects.get(evaluation=rate(case, people.applicant, level=1, comment="差"))
     assert follow_up.rectify_due == end_of(2026, 9, 17) and follow_up.rectify_days == 3
     assert follow_up.rectify_due - follow_up.verify_due == timedelta(days=2)
+
+
+def test_the_follow_up_and_rating_lists_do_not_grow_with_the_rows(people):
+    """Issue 22: /workbench/follow-ups/ and /workbench/ratings/, 1 bad rating then 4, not more statements."""
+    from tests.querycount import assert_flat
+
+    def bad_rating():
+        rate(case_in(State.DELIVERED, people), people.applicant, level=1, comment="差")
+
+    bad_rating()
+    client = client_for(people.clerk)
+    assert_flat(
+        lambda: client.get(reverse("approvals:follow_ups")).context["follow_ups"],
+        lambda: [bad_rating() for _ in range(3)],
+        len,
+    )
+    assert_flat(
+        lambda: client.get(reverse("approvals:ratings")).context["ratings"],
+        lambda: [bad_rating() for _ in range(8)],
+        len,
+    )

@@ -165,3 +165,24 @@ def test_a_revocation_is_pushed_too(people, regulator):
     assert list(DecisionPush.objects.filter(application=case).order_by("id").values_list("action", flat=True)) == [
         "approve", "revoke",
     ]  # fmt: skip
+
+
+def test_the_regulators_inbox_does_not_grow_with_the_pushes(people, regulator, client):
+    """Issue 22: /regulator/ and /api/v1/regulator/pushes, 1 decision then 4, not more statements."""
+    from tests.querycount import assert_flat
+
+    _, inspector = regulator
+    helpers.case_in("decided", people)
+    client.force_login(inspector)
+    assert_flat(
+        lambda: client.get("/regulator/").context["rows"],
+        lambda: [helpers.case_in("decided", people) for _ in range(3)],
+        len,
+    )
+    api = APIClient()
+    api.force_authenticate(inspector)
+    assert_flat(
+        lambda: api.get("/api/v1/regulator/pushes").json(),
+        lambda: [helpers.case_in("decided", people) for _ in range(8)],
+        len,
+    )

@@ -57,3 +57,32 @@ def test_the_verification_list_shows_the_departments_tasks_in_constant_queries(
     assert reload(first.application).verification.outcome == "false"
     client.force_login(people.clerk2)
     assert client.get(reverse("approvals:work_verifications")).status_code == 403
+
+
+def test_the_verification_lists_do_not_grow_with_the_tasks(client, people):
+    """Issue 22: the page and /api/v1/verifications, 1 task then 4, not more statements."""
+    from rest_framework.test import APIClient
+
+    from tests.querycount import assert_flat
+
+    def verified_later():
+        case, waived = _draft(people)
+        commitments.sign_commitment(case_id=case.pk, by=people.applicant, requirement_ids=[r.pk for r in waived])
+        services.submit_application(case_id=case.pk, by=people.applicant)
+        services.accept_application(case_id=case.pk, by=people.clerk)
+        services.start_review(case_id=case.pk, by=people.reviewer)
+        helpers.recommended(case, people)
+        services.approve_application(case_id=case.pk, by=people.approver)
+
+    verified_later()
+    client.force_login(people.reviewer)
+    assert_flat(
+        lambda: client.get(reverse("approvals:work_verifications")).content.decode(),
+        lambda: [verified_later() for _ in range(3)],
+        lambda html: html.count("记录核查结论"),
+    )
+    api = APIClient()
+    api.force_authenticate(people.reviewer)
+    assert_flat(
+        lambda: api.get("/api/v1/verifications").json(), lambda: [verified_later() for _ in range(8)], len
+    )

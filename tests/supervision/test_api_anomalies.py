@@ -191,3 +191,17 @@ def test_the_page_takes_the_same_number_of_queries_at_any_size(people, client):
             assert client.get(PAGE).status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1] and counts[0] <= 12, counts
+
+
+def test_the_api_list_does_not_grow_with_the_anomalies(people):
+    """Issue 22: ``GET /api/v1/supervision/anomalies``, 5 rows then a full page, not more statements."""
+    from tests.querycount import assert_flat
+
+    department = Department.objects.first()
+    many(department, 5)
+    caller = api(people.supervisor)
+    assert_flat(
+        lambda: caller.get(URL).json()["results"],
+        lambda: (Anomaly.objects.all().delete(), many(department, 40)),
+        len,
+    )

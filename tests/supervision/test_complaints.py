@@ -340,3 +340,29 @@ def test_the_supervisors_page_assigns_and_closes_with_the_finding(people):
     assert "已回访办结" in page and "核查结论：部分属实" in page
     unknown = reverse("supervision:complaint_close", args=[999999])
     assert supervisor.post(unknown, {"callback_note": "x", "finding": "upheld"}).status_code == 404
+
+
+def test_the_complaint_lists_do_not_grow_with_the_complaints(people):
+    """Issue 22: the supervisor's list and the department's, 1 complaint then 4, not more statements."""
+    from tests.querycount import assert_flat
+
+    filed = iter(range(100))
+
+    def assigned():
+        complaint = file(text=f"窗口人员态度恶劣，第 {next(filed)} 次", department_code="ZRZYJ")
+        complaints.assign_complaint(complaint_id=complaint.pk, by=people.supervisor, department_code="ZRZYJ",
+                                    due_days=5)  # fmt: skip
+
+    assigned()
+    supervisor = client_for(people.supervisor)
+    assert_flat(
+        lambda: supervisor.get(reverse("supervision:complaints")).context["complaints"],
+        lambda: [assigned() for _ in range(3)],
+        len,
+    )
+    clerk = client_for(people.clerk)
+    assert_flat(
+        lambda: clerk.get(reverse("supervision:department_complaints")).context["complaints"],
+        lambda: [assigned() for _ in range(8)],
+        len,
+    )

@@ -158,3 +158,21 @@ def test_the_case_page_shows_its_monitoring_record(people, warned, client):
     assert "待答复" in record and "请说明未按时受理的原因" in record
     client.force_login(people.clerk)  # the department sees its red cards and orders too
     assert 'id="monitoring"' in client.get(f"/workbench/cases/{case.number}/").content.decode()
+
+
+@pytest.mark.parametrize("path", ["/supervision/orders/", "/supervision/department-orders/", URL])
+def test_the_order_lists_do_not_grow_with_the_orders(people, warned, client, path):
+    """Issue 22: both pages and the API list, 2 orders then 8, not more statements."""
+    from tests.querycount import assert_flat
+
+    user = people.supervisor if path == "/supervision/orders/" else people.clerk
+    for _ in range(2):
+        issue(people, warned)
+    if path == URL:
+        caller = api(user)
+        call, rows = (lambda: caller.get(URL).json()), (lambda body: len(body["results"]))
+    else:
+        client.force_login(user)
+        call = lambda: client.get(path).content.decode()  # noqa: E731
+        rows = lambda html: html.count("请说明未按时受理的原因")  # noqa: E731
+    assert_flat(call, lambda: [issue(people, warned) for _ in range(6)], rows)

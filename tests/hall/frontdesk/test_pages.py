@@ -157,3 +157,56 @@ def test_the_admin_shows_a_tickets_phone_and_id_number_masked(hall, client):
     text = page.content.decode()
     assert "13800000001" not in text and "11010519491231002X" not in text
     assert "138****0001" in text and "110105********002X" in text
+
+
+def test_the_lists_do_not_grow_with_their_rows(hall, client):
+    """Issue 22: the slots of a day (API and page), my bookings, the agency projects and the board, a few
+    rows then at least three times more, not more statements."""
+    from datetime import date, time
+
+    from tests.hall.frontdesk.helpers import client_for
+    from tests.querycount import assert_flat
+
+    day, hours = date(2026, 10, 9), iter(range(8, 20))  # a Friday after 国庆
+
+    def slots(n: int) -> list[AppointmentSlot]:
+        return [AppointmentSlot.objects.create(category=hall.a, date=day, start=time(h), end=time(h, 30), capacity=2)
+                for h in [next(hours) for _ in range(n)]]  # fmt: skip
+
+    def booked(n: int) -> None:
+        for slot in slots(n):
+            appointments.book(slot_id=slot.pk, by=hall.applicant)
+
+    booked(1)
+    api = client_for(hall.applicant)
+    listing = {"category": "estate", "date": day.isoformat()}
+    assert_flat(lambda: api.get("/api/v1/appointments/slots", listing).json()["slots"], lambda: booked(3), len)
+    client.force_login(hall.applicant)
+    page = "/frontdesk/appointments/"
+    assert_flat(
+        lambda: client.get(page, listing).context,
+        lambda: booked(8),
+        lambda context: min(len(context["listing"]["slots"]), len(context["mine"])),  # slots of the day and mine
+    )
+
+    def projects(n: int) -> None:
+        for i in range(n):
+            InvestmentProject.objects.create(
+                name=f"项目{i}", enterprise_name="示例", enterprise_uscc="91330106MA28A1B2CE", contact_name="张",
+                contact_phone="13800000001", requested_by=hall.applicant, agent=hall.applicant2,
+            )  # fmt: skip
+
+    projects(1)
+    assert_flat(lambda: list(client.get("/frontdesk/agency/").context["projects"]), lambda: projects(3), len)
+
+    def tickets(n: int) -> None:
+        for _ in range(n):
+            queue.issue_ticket(category_code="estate")
+            queue.issue_ticket(category_code="company")
+
+    def waiting(board) -> int:
+        return sum(row["count"] for row in board["waiting"])
+
+    tickets(1)
+    assert_flat(lambda: client_for().get("/api/v1/queue/board").json(), lambda: tickets(3), waiting)
+    assert_flat(lambda: client.get("/frontdesk/board/").context["board"], lambda: tickets(8), waiting)
