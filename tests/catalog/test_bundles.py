@@ -104,3 +104,37 @@ def test_public_pages_show_the_bundle_guide(seeded, client):
     page = client.get("/items/bundles/YJS-ESFMM/").content.decode()
     assert "多个事项共用，只交一次" in page and "二手房供水、供电、燃气过户" in page
     assert client.get("/items/bundles/NOPE/").status_code == 404
+
+
+def test_the_bundle_lists_do_not_grow_with_the_bundles(seeded, client):
+    """Issue 22: ``GET /api/v1/catalog/bundles`` and /items/bundles/, the demo's bundles then three times as
+    many (copies of YJS-ESFMM's published version), not more statements."""
+    from tests.querycount import assert_flat
+
+    source = Bundle.objects.get(code="YJS-ESFMM")
+    copied = iter(range(100))
+
+    def copies(n: int) -> None:
+        for _ in range(n):
+            i = next(copied)
+            bundle = Bundle.objects.create(code=f"YJS-COPY{i}", name=f"一件事副本{i}", theme=source.theme,
+                                           lead_department=source.lead_department, status=Bundle.Status.PUBLISHED)  # fmt: skip
+            version = BundleVersion.objects.create(bundle=bundle, number=1, state="published",
+                                                   summary=source.current_version.summary)  # fmt: skip
+            BundleMember.objects.bulk_create(
+                BundleMember(version=version, item_id=m.item_id, position=m.position)
+                for m in source.current_version.members.all()
+            )
+            Bundle.objects.filter(pk=bundle.pk).update(current_version=version)
+
+    published = Bundle.objects.filter(status=Bundle.Status.PUBLISHED).count()
+    assert_flat(
+        lambda: client.get("/api/v1/catalog/bundles", {"page_size": 100}).json()["results"],
+        lambda: copies(2 * published),
+        len,
+    )
+    assert_flat(
+        lambda: client.get("/items/bundles/").context["guides"],
+        lambda: copies(6 * published),
+        len,
+    )

@@ -110,3 +110,15 @@ def test_inbox_lists_and_marks_read(client, person):
 
 def test_inbox_needs_login(client):
     assert client.get("/inbox/").status_code == 302
+
+
+def test_the_inbox_does_not_grow_with_the_messages(client, person):
+    """Issue 22: /inbox/, 2 messages then 8, not more statements."""
+    from tests.querycount import assert_flat
+
+    def notes(n: int) -> None:
+        Notification.objects.bulk_create(Notification(user=person, kind="test", title=f"消息{i}") for i in range(n))
+
+    notes(2)
+    client.force_login(person)
+    assert_flat(lambda: client.get("/inbox/").context["notes"], lambda: notes(6), len)
