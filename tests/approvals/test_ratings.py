@@ -330,3 +330,17 @@ def test_the_follow_up_and_rating_lists_do_not_grow_with_the_rows(people):
         lambda: [bad_rating() for _ in range(8)],
         len,
     )
+
+
+def test_the_supervisors_appeals_list_does_not_grow_with_the_appeals(people):
+    """Issue 22: /supervision/appeals/, 1 appeal then 4, not more statements."""
+    from tests.querycount import assert_flat
+
+    def appealed():
+        given = rate(case_in(State.DELIVERED, people), people.applicant, level=1, comment="与本事项无关")
+        follow_ups.file_appeal(evaluation_id=given.pk, by=people.clerk, ground="unrelated", reason="评价与本事项无关")
+
+    appealed()
+    client = client_for(people.supervisor)
+    page = reverse("supervision:appeals")
+    assert_flat(lambda: client.get(page).context["appeals"], lambda: [appealed() for _ in range(3)], len)

@@ -83,6 +83,4 @@ def test_the_verification_lists_do_not_grow_with_the_tasks(client, people):
     )
     api = APIClient()
     api.force_authenticate(people.reviewer)
-    assert_flat(
-        lambda: api.get("/api/v1/verifications").json(), lambda: [verified_later() for _ in range(8)], len
-    )
+    assert_flat(lambda: api.get("/api/v1/verifications").json(), lambda: [verified_later() for _ in range(8)], len)

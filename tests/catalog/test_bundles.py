@@ -117,8 +117,10 @@ def test_the_bundle_lists_do_not_grow_with_the_bundles(seeded, client):
     def copies(n: int) -> None:
         for _ in range(n):
             i = next(copied)
-            bundle = Bundle.objects.create(code=f"YJS-COPY{i}", name=f"一件事副本{i}", theme=source.theme,
-                                           lead_department=source.lead_department, status=Bundle.Status.PUBLISHED)  # fmt: skip
+            bundle = Bundle.objects.create(
+                code=f"YJS-COPY{i}", name=f"一件事副本{i}", theme=source.theme,
+                lead_department=source.lead_department, status=Bundle.Status.PUBLISHED,
+            )  # fmt: skip
             version = BundleVersion.objects.create(bundle=bundle, number=1, state="published",
                                                    summary=source.current_version.summary)  # fmt: skip
             BundleMember.objects.bulk_create(

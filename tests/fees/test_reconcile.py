@@ -125,3 +125,23 @@ def test_an_unknown_gateway_is_a_clear_command_error(people):
     with pytest.raises(CommandError, match="没有支付渠道"):
         call_command("reconcile_payments", "--date", "2026-09-30", "--gateway", "nope")
     assert not ReconciliationRun.objects.exists()
+
+
+def test_the_report_page_does_not_grow_with_the_differences(people):
+    """Issue 22: /fees/reconciliation/<day>/, 2 differences then 8, not more statements."""
+    from tests.querycount import assert_flat
+
+    _case, assessment = assessed_case(people)
+
+    def differences(n: int) -> None:
+        PaymentAnomaly.objects.bulk_create(
+            PaymentAnomaly(gateway="simulator", reason="stmt_mismatch", payment_code=assessment.payment_code,
+                           transaction_id=f"SIM-{n}-{i}", amount_fen=8000, assessment=assessment, day=DAY)
+            for i in range(n)
+        )  # fmt: skip
+
+    differences(2)
+    client = client_for(people.cashier)
+    assert_flat(
+        lambda: client.get("/fees/reconciliation/2026-09-30/").context["differences"], lambda: differences(6), len
+    )
