@@ -13,6 +13,7 @@ correction notice (补正材料通知书) asks for it and no new file has come s
 Personal data is masked in every shape (张*, 110105********002X, 138****0001).
 """
 
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -339,12 +340,16 @@ class CaseRowSerializer(serializers.Serializer):
     overdue = serializers.BooleanField()
 
 
-_INSTANT = serializers.DateTimeField()
 _STATE_NAMES = dict(State.choices)
 
 
 def _instant(value):
-    return _INSTANT.to_representation(value) if value is not None else None
+    """What DRF's ``DateTimeField`` writes (ISO 8601 in the current time zone, Asia/Shanghai), at a
+    fraction of its cost per value."""
+    if value is None:
+        return None
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def case_rows(rows: list[dict], now) -> list[dict]:

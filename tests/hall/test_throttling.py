@@ -38,6 +38,31 @@ def test_the_window_counter_is_one_round_trip_to_redis(monkeypatch):
     cache.delete("k")
 
 
+def test_the_default_cache_proxy_counts_in_one_round_trip_with_one_reused_client(monkeypatch):
+    """``django.core.cache.cache`` (what DRF's throttles hold) is a proxy: the counter still takes the
+    pipelined path, and every operation reuses one ``redis.Redis`` per pool (issue 22)."""
+    from django.core.cache import cache
+
+    if not isinstance(cache._connections[cache._alias], hall_cache.FallbackRedisCache):
+        pytest.skip("needs REDIS_URL (as in CI)")
+    built = []
+    original = redis.Redis.__init__
+    monkeypatch.setattr(redis.Redis, "__init__", lambda self, *a, **kw: built.append(1) or original(self, *a, **kw))
+    sent = []
+    send_original = redis.connection.Connection.send_packed_command
+
+    def send(connection, command, check_health=True):
+        sent.append(command)
+        return send_original(connection, command, check_health)
+
+    monkeypatch.setattr(redis.connection.Connection, "send_packed_command", send)
+    cache.get("warm")
+    built.clear(), sent.clear()
+    assert [hall_cache.count_in_window(cache, "proxy-k", 60) for _ in range(2)] == [1, 2]
+    cache.get("proxy-other")
+    assert len(sent) == 3 and not built
+
+
 def test_other_backends_count_with_add_and_incr():
     from django.core.cache.backends.locmem import LocMemCache
 
