@@ -29,7 +29,7 @@ from django.db.models import Q
 
 from approvals import clock, commitments, licences, notices, regulators, rules, workflow
 from approvals.models import Application, Event, InstantAudit, Material, State
-from approvals.signals import case_transitioned
+from approvals.signals import announce_after_commit
 from catalog.instant_rule import describe
 from hall import audit, calendar, outbox
 from hall.errors import NotPermitted, TransitionNotAllowed
@@ -185,17 +185,7 @@ def _system_step(case: Application, action: str, *, apply, reason: str = "", dat
     if action == "instant_approve":  # 电子证照: issued at the approval when delivered electronically
         licences.on_transition(case, "approve", at=event.at, by=None)
     outbox.enqueue("approvals.notifications.send_for_event", case_id=case.pk, event_id=event.pk)
-    transaction.on_commit(
-        lambda: case_transitioned.send(
-            sender=Application,
-            case_id=case.pk,
-            action=action,
-            event_id=event.pk,
-            bundle_id=case.bundle_id,
-            department_id=case.department_id,
-            actor_id=event.actor_id,
-        )
-    )
+    announce_after_commit(case, action, event)
     return event
 
 

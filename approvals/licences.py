@@ -49,21 +49,8 @@ def type_code(version: ItemVersion) -> str:
     return version.licence_type_code or version.item.code.upper()
 
 
-def next_sequence(key: str) -> int:
-    """The next value of a counter, atomically: one statement inserts the row or increments it and
-    returns the new value, so concurrent issuers never share a number (no read-then-write)."""
-    table = connection.ops.quote_name(NumberSequence._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f'INSERT INTO {table} ("key", value) VALUES (%s, 1)'
-            f' ON CONFLICT ("key") DO UPDATE SET value = {table}.value + 1 RETURNING value',
-            [key],
-        )
-        return cursor.fetchone()[0]
-
-
 def licence_number(code: str, year: int) -> str:
-    return f"{code}-{year}-{next_sequence(f'licence-{code}-{year}'):06d}"
+    return f"{code}-{year}-{NumberSequence.next(f'licence-{code}-{year}'):06d}"
 
 
 def add_years(day: date, years: int) -> date:

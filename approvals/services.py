@@ -44,7 +44,7 @@ from approvals.models import (
 )
 from approvals.scope import ensure_may, locked_case, visible_cases
 from approvals.shipping import record_delivery_receipt  # noqa: F401  (送达回证 scan)
-from approvals.signals import case_transitioned
+from approvals.signals import announce_after_commit
 from approvals.workflow import REMEDY
 from fees import services as fees_services
 from hall import audit, calendar, outbox
@@ -105,17 +105,7 @@ def _transition(
         if action in FEE_CLOSING_ACTIONS:  # no licence, no fee: cancel what is due, refund what was paid
             fees_services.close_fees(case, by=by, action=action, reason=reason, ip=ip)
         outbox.enqueue("approvals.notifications.send_for_event", case_id=case.pk, event_id=event.pk)
-        transaction.on_commit(
-            lambda: case_transitioned.send(
-                sender=Application,
-                case_id=case.pk,
-                action=action,
-                event_id=event.pk,
-                bundle_id=case.bundle_id,
-                department_id=case.department_id,
-                actor_id=event.actor_id,
-            )
-        )
+        announce_after_commit(case, action, event)
     return case
 
 
