@@ -7,6 +7,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from django.core.cache import caches
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -29,6 +30,7 @@ def people(demo, db, settings, tmp_path):
     # A cache of this process only: another process clearing var/cache would make the calendar reload
     # its overrides in the middle of a query count.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "wb"}}
+    caches["default"].clear()  # a LOCATION's memory outlives the test (the queue's counts, approvals.queue_counts)
     with frozen(at(2026, 9, 14)):  # a Monday with no holiday within two weeks (中秋 is 2026-09-25)
         yield helpers.demo_people()
 
