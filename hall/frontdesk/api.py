@@ -3,7 +3,7 @@ Views parse and shape; ``hall.frontdesk.queue`` and ``hall.frontdesk.appointment
 
 from datetime import date
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,6 +14,14 @@ from hall.frontdesk import appointments, queue, selectors
 from hall.frontdesk.models import Appointment, AppointmentSlot, ServiceCategory
 from hall.schema import error, errors
 from hall.throttling import AnonRateThrottle, UserRateThrottle
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\d{2}:\d{2}$", "example": "09:00"})
+class HourMinuteField(serializers.TimeField):
+    """A slot's clock time as ``HH:MM`` (the schema's ``format: time`` would promise seconds, RFC 3339)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
 
 
 class KioskThrottle(AnonRateThrottle):
@@ -189,8 +197,8 @@ class SlotSerializer(serializers.Serializer):
     category = serializers.CharField(source="category.code")
     category_name = serializers.CharField(source="category.name")
     date = serializers.DateField()
-    start = serializers.TimeField(format="%H:%M")
-    end = serializers.TimeField(format="%H:%M")
+    start = HourMinuteField()
+    end = HourMinuteField()
     capacity = serializers.IntegerField()
     available = serializers.IntegerField()
     for_holidays = serializers.BooleanField()
@@ -268,8 +276,8 @@ class BookingSerializer(serializers.Serializer):
 class AppointmentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     date = serializers.DateField(source="slot.date")
-    start = serializers.TimeField(source="slot.start", format="%H:%M")
-    end = serializers.TimeField(source="slot.end", format="%H:%M")
+    start = HourMinuteField(source="slot.start")
+    end = HourMinuteField(source="slot.end")
     category = serializers.CharField(source="slot.category.code")
     item_code = serializers.CharField()
     item_name = serializers.CharField()

@@ -118,3 +118,21 @@ def test_an_empty_open_filter_on_warnings_reads_as_the_default(people):
         api.get("/api/v1/supervision/warnings", {"open": ""}).json() == api.get("/api/v1/supervision/warnings").json()
     )
     assert api.get("/api/v1/supervision/warnings", {"open": "maybe"}).status_code == 400
+
+
+def test_clock_times_written_as_hours_and_minutes_are_not_promised_as_rfc_3339_times(schema):
+    """A slot's ``start``/``end`` are ``HH:MM``; ``format: time`` would promise seconds (schemathesis found
+    the booking's answer violating it)."""
+    import re
+
+    for name in ("Appointment", "Slot"):
+        for field in ("start", "end"):
+            shape = schema["components"]["schemas"][name]["properties"][field]
+            assert "format" not in shape and re.fullmatch(shape["pattern"], "09:00"), (name, field, shape)
+    times = [
+        (name, field)
+        for name, component in schema["components"]["schemas"].items()
+        for field, shape in component.get("properties", {}).items()
+        if shape.get("format") == "time"
+    ]
+    assert not times, times  # every clock time the API writes is HH:MM
