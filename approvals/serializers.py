@@ -340,7 +340,7 @@ class CaseRowSerializer(serializers.Serializer):
     overdue = serializers.BooleanField()
 
 
-_STATE_NAMES = dict(State.choices)
+STATE_NAMES = dict(State.choices)
 
 
 def _instant(value):
@@ -360,7 +360,7 @@ def case_rows(rows: list[dict], now) -> list[dict]:
         {
             "number": row["number"],
             "state": row["state"],
-            "state_name": _STATE_NAMES.get(row["state"], row["state"]),
+            "state_name": STATE_NAMES.get(row["state"], row["state"]),
             "item_code": row["item__code"],
             "item_name": row["item__name"],
             "department": departments.get(row["department_id"]),
@@ -397,7 +397,7 @@ def transition_result(row: dict, now) -> dict:
     return {
         "number": row["number"],
         "state": row["state"],
-        "state_name": _STATE_NAMES.get(row["state"], row["state"]),
+        "state_name": STATE_NAMES.get(row["state"], row["state"]),
         "decision": row["decision"] or None,
         **{name: _instant(row[name]) for name in instants},
         "deadline_provisional": row["deadline_provisional"],

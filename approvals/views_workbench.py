@@ -23,7 +23,7 @@ from approvals import queue_counts, selectors, services
 from approvals.forms_workbench import FilingForm, QueueFilterForm
 from approvals.models import OPEN_STATES, Application, State
 from approvals.scope import department_ids
-from approvals.serializers import mask_name
+from approvals.serializers import STATE_NAMES, mask_name
 from catalog.models import Item
 from catalog.selectors import filing_version
 from hall import calendar
@@ -41,7 +41,6 @@ QUEUE_COLUMNS = (
     *selectors.ROW_COLUMNS, "channel", "handler_id", "accepted_by_id", "handler__username", "handler__real_name",
     "item_version__decision_authority", "recommendation",
 )  # fmt: skip
-STATE_NAMES = dict(State.choices)
 RECOMMENDATION_NAMES = dict(Application._meta.get_field("recommendation").choices)
 
 

@@ -1,5 +1,7 @@
 """告知承诺制 pages: the applicant signs on the case page; the department's verification list."""
 
+import functools
+
 import pytest
 from django.urls import reverse
 
@@ -19,6 +21,17 @@ def _draft(people):
         if requirement not in waived:
             helpers.upload(case, people.applicant, requirement)
     return case, waived
+
+
+def _approved_on_commitment(people):
+    """A case approved on a signed 告知承诺书: its verification task (事后核查) waits for the reviewer."""
+    case, waived = _draft(people)
+    commitments.sign_commitment(case_id=case.pk, by=people.applicant, requirement_ids=[r.pk for r in waived])
+    services.submit_application(case_id=case.pk, by=people.applicant)
+    services.accept_application(case_id=case.pk, by=people.clerk)
+    services.start_review(case_id=case.pk, by=people.reviewer)
+    helpers.recommended(case, people)
+    services.approve_application(case_id=case.pk, by=people.approver)
 
 
 def test_the_applicant_reads_and_signs_the_commitment_on_the_case_page(client, people):
@@ -41,13 +54,7 @@ def test_the_verification_list_shows_the_departments_tasks_in_constant_queries(
     client, people, django_assert_max_num_queries
 ):
     for _ in range(3):
-        case, waived = _draft(people)
-        commitments.sign_commitment(case_id=case.pk, by=people.applicant, requirement_ids=[r.pk for r in waived])
-        services.submit_application(case_id=case.pk, by=people.applicant)
-        services.accept_application(case_id=case.pk, by=people.clerk)
-        services.start_review(case_id=case.pk, by=people.reviewer)
-        helpers.recommended(case, people)
-        services.approve_application(case_id=case.pk, by=people.approver)
+        _approved_on_commitment(people)
     client.force_login(people.reviewer)
     with django_assert_max_num_queries(12):
         page = client.get(reverse("approvals:work_verifications"))
@@ -65,15 +72,7 @@ def test_the_verification_lists_do_not_grow_with_the_tasks(client, people):
 
     from tests.querycount import assert_flat
 
-    def verified_later():
-        case, waived = _draft(people)
-        commitments.sign_commitment(case_id=case.pk, by=people.applicant, requirement_ids=[r.pk for r in waived])
-        services.submit_application(case_id=case.pk, by=people.applicant)
-        services.accept_application(case_id=case.pk, by=people.clerk)
-        services.start_review(case_id=case.pk, by=people.reviewer)
-        helpers.recommended(case, people)
-        services.approve_application(case_id=case.pk, by=people.approver)
-
+    verified_later = functools.partial(_approved_on_commitment, people)
     verified_later()
     client.force_login(people.reviewer)
     assert_flat(

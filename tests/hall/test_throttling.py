@@ -18,9 +18,8 @@ from hall import throttling
 
 
 @pytest.mark.redis
-def test_the_window_counter_is_one_round_trip_to_redis(monkeypatch):
-    cache = hall_cache.FallbackRedisCache(settings.REDIS_URL, {"KEY_PREFIX": "throttle-test"})
-    cache.delete("k")
+def _packets_sent(monkeypatch) -> list:
+    """The packets sent to Redis from now on (one per round trip)."""
     sent = []
     original = redis.connection.Connection.send_packed_command
 
@@ -29,6 +28,13 @@ def test_the_window_counter_is_one_round_trip_to_redis(monkeypatch):
         return original(connection, command, check_health)
 
     monkeypatch.setattr(redis.connection.Connection, "send_packed_command", send)
+    return sent
+
+
+def test_the_window_counter_is_one_round_trip_to_redis(monkeypatch):
+    cache = hall_cache.FallbackRedisCache(settings.REDIS_URL, {"KEY_PREFIX": "throttle-test"})
+    cache.delete("k")
+    sent = _packets_sent(monkeypatch)
     assert [hall_cache.count_in_window(cache, "k", 60) for _ in range(3)] == [1, 2, 3]
     assert len(sent) == 3  # one packet (SET NX EX + INCR) per check
     monkeypatch.undo()
@@ -48,14 +54,7 @@ def test_the_default_cache_proxy_counts_in_one_round_trip_with_one_reused_client
     built = []
     original = redis.Redis.__init__
     monkeypatch.setattr(redis.Redis, "__init__", lambda self, *a, **kw: built.append(1) or original(self, *a, **kw))
-    sent = []
-    send_original = redis.connection.Connection.send_packed_command
-
-    def send(connection, command, check_health=True):
-        sent.append(command)
-        return send_original(connection, command, check_health)
-
-    monkeypatch.setattr(redis.connection.Connection, "send_packed_command", send)
+    sent = _packets_sent(monkeypatch)
     cache.get("warm")
     built.clear(), sent.clear()
     assert [hall_cache.count_in_window(cache, "proxy-k", 60) for _ in range(2)] == [1, 2]
