@@ -1,5 +1,5 @@
 """Keep role groups and their permissions present after every migrate; the calendar reads its shared
-version once per request."""
+version once per request; a saved department drops the list rows' department references."""
 
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
@@ -23,3 +23,16 @@ def _connect_calendar_to_requests() -> None:
 
 
 _connect_calendar_to_requests()
+
+
+def _connect_department_refs() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    from hall.models import Department
+    from hall.selectors import forget_department_refs
+
+    post_save.connect(forget_department_refs, sender=Department, dispatch_uid="hall-department-refs-saved")
+    post_delete.connect(forget_department_refs, sender=Department, dispatch_uid="hall-department-refs-deleted")
+
+
+_connect_department_refs()

@@ -123,3 +123,29 @@ def test_may_see_agrees_with_the_scope_query_for_every_kind_of_viewer(people):
     assign_perm("approvals.view_application", people.clerk2, case)  # a co-department grant
     clerk2 = type(people.clerk2).objects.get(pk=people.clerk2.pk)
     assert may_see(clerk2, case) and case_id_for(clerk2, case.number) == case.pk
+
+
+def test_the_compiled_scope_selects_what_its_conditions_select_at_the_top_and_inside_a_subquery(people):
+    """``visible_cases`` filters with the scope compiled once per (user, departments) (issue 22): the same
+    rows as the scope's ``Q``, also where the case table is aliased (used as a subquery), and a grant
+    made after it was compiled still counts (grants are a subquery, not part of the cache key)."""
+    from guardian.shortcuts import assign_perm
+
+    from approvals.scope import _scope_q, department_ids
+    from hall.roles import Role
+
+    ours, theirs = case_in("submitted", people), case_in("submitted", people)
+    theirs_owner = people.applicant2
+    Application.objects.filter(pk=theirs.pk).update(owner=theirs_owner, filed_by=theirs_owner)
+    for user in (people.clerk, people.clerk2, people.applicant, theirs_owner):
+        user = type(user).objects.get(pk=user.pk)
+        departments = tuple(department_ids(user))
+        by_q = set(Application.objects.filter(
+            _scope_q(user.pk, departments, tuple(department_ids(user, roles=(Role.CLERK,))))
+        ).values_list("pk", flat=True))  # fmt: skip
+        assert set(visible_cases(user).values_list("pk", flat=True)) == by_q, user
+        nested = Application.objects.filter(pk__in=visible_cases(user).values("pk"))
+        assert set(nested.values_list("pk", flat=True)) == by_q, user
+    assert not visible_cases(people.clerk2).filter(pk=ours.pk).exists()
+    assign_perm("approvals.view_application", people.clerk2, ours)
+    assert visible_cases(type(people.clerk2).objects.get(pk=people.clerk2.pk)).filter(pk=ours.pk).exists()
