@@ -6,7 +6,9 @@ answer is the JSON bytes of its first rendering, kept under the *publication tok
 host and full path (query included). The token is a random string in the shared cache
 (``catalog:directory``): every change of the catalog — a save or delete of a catalog model or a
 department, a theme or delegation change (``catalog.apps``) — replaces it once its transaction
-commits, so every web process stops serving what it rendered before. A random token, not a counter:
+commits, so every web process stops serving what it rendered before: the process that made the change
+at once, the others within ``TOKEN_HOLD_SECONDS`` (each holds the token it read for a second: reading
+it was half the cost of a cached answer). A random token, not a counter:
 a Redis that restarts empty cannot bring back an old number whose pages a process still holds.
 
 What keeps it honest when Redis is not there:
@@ -23,6 +25,7 @@ varying ``q`` cannot grow it without bound. Only 200 answers of the JSON rendere
 """
 
 import threading
+import time
 import uuid
 from collections import OrderedDict
 
@@ -33,32 +36,53 @@ from django.utils import timezone
 
 TOKEN_KEY = "catalog:directory"
 TOKEN_SECONDS = 600
+# A process reads the token again after this long: the round trip to Redis was half the cost of a
+# cached answer (issue 22). Other processes see a publication within this second.
+TOKEN_HOLD_SECONDS = 1.0
 MAX_ANSWERS = 512
+
+_held: tuple[str | None, float] = (None, 0.0)
 
 _answers: OrderedDict = OrderedDict()
 _lock = threading.Lock()
 
 
 def publication_token() -> str | None:
-    """The current publication token; None while the shared cache is degraded (serve uncached)."""
+    """The current publication token; None while the shared cache is degraded (serve uncached). Read
+    from the shared cache at most once per ``TOKEN_HOLD_SECONDS`` per process (``_held``)."""
+    global _held
     if getattr(cache, "degraded", False):
+        _held = (None, 0.0)  # after the outage, read it again
         return None
+    held_token, held_at = _held
+    if held_token is not None and time.monotonic() - held_at < TOKEN_HOLD_SECONDS:
+        return held_token
     token = cache.get(TOKEN_KEY)
     if token is None:
         cache.add(TOKEN_KEY, uuid.uuid4().hex, TOKEN_SECONDS)
         token = cache.get(TOKEN_KEY)
-    return None if getattr(cache, "degraded", False) else token
+    if getattr(cache, "degraded", False):
+        return None
+    _held = (token, time.monotonic())
+    return token
 
 
 def changed() -> None:
     """The catalog changed: a new token once the current transaction commits (at once outside one).
-    This process forgets its answers at once too (a test's transaction never commits)."""
+    This process forgets its answers and its held token at once too (a test's transaction never commits)."""
     forget_answers()
     transaction.on_commit(_new_token, robust=True)
 
 
 def _new_token() -> None:
+    forget_token()
     cache.set(TOKEN_KEY, uuid.uuid4().hex, TOKEN_SECONDS)
+
+
+def forget_token() -> None:
+    """Read the token from the shared cache on the next request (a change committed here)."""
+    global _held
+    _held = (None, 0.0)
 
 
 def cached_json(request, build) -> HttpResponse:
@@ -89,6 +113,7 @@ def _json(body: bytes) -> HttpResponse:
 
 
 def forget_answers() -> None:
-    """Empty this process's answers."""
+    """Empty this process's answers and forget the token it holds."""
+    forget_token()
     with _lock:
         _answers.clear()
