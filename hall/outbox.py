@@ -3,8 +3,10 @@
 1. ``enqueue`` writes an ``OutboxMessage`` inside the transaction of the change that causes it (a
    case transition, a notification, an issued notice): the change and its side effects commit or
    roll back together.
-2. After commit, ``dispatch`` rings the doorbell: one Celery task (``hall.tasks.run_outbox``) per
-   message. A broker outage is logged, never raised — the request that made the change succeeds.
+2. After commit, ``ring`` rings the doorbell: one Celery message per transaction (per savepoint
+   level), naming its messages (``hall.tasks.run_outbox`` for one, ``hall.tasks.run_outbox_batch`` for
+   several, which a worker rings on as one ``run_outbox`` task per message). A broker outage is logged,
+   never raised — the request that made the change succeeds.
 3. ``run`` (the worker) locks the row, runs its handler, and marks it done in the same transaction;
    a failed handler is retried later with a growing delay (30 s, 1 min, … at most 1 hour).
 4. ``sweep`` (beat, every minute) dispatches every message not done whose time has come, however
@@ -40,27 +42,74 @@ BROKER_PAUSE_SECONDS = 5.0  # after a refused doorbell, this process stops ringi
 _broker_down_until = 0.0  # time.monotonic() before which dispatch does not try the broker
 
 
+DOORBELL_BATCH = 50  # at most this many messages named by one doorbell
+
+
 def enqueue(handler: str, **payload) -> OutboxMessage:
     """Record a side effect in the current transaction; it is dispatched after commit."""
     message = OutboxMessage.objects.create(handler=handler, payload=payload, available_at=timezone.now())
-    transaction.on_commit(lambda: dispatch(message.pk))
+    _ring_after_commit(message.pk)
     return message
+
+
+class _Doorbell:
+    """The after-commit hook that rings once for every message enqueued at one savepoint level of a
+    transaction (issue 22: each doorbell is a broker round trip; an accept writes two messages)."""
+
+    __slots__ = ("message_ids",)
+
+    def __init__(self, message_id: int):
+        self.message_ids = [message_id]
+
+    def __call__(self):
+        ring(self.message_ids)
+
+
+def _ring_after_commit(message_id: int) -> None:
+    """Join the doorbell already waiting for this transaction's commit at the same savepoint level (a
+    rolled-back savepoint drops its hooks, so only messages of one level share one), else add one."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        level = set(connection.savepoint_ids)  # as ``on_commit`` records it
+        for savepoints, hook, _robust in reversed(connection.run_on_commit):
+            if isinstance(hook, _Doorbell) and savepoints == level:
+                hook.message_ids.append(message_id)
+                return
+    transaction.on_commit(_Doorbell(message_id))
+
+
+def ring(message_ids: list[int]) -> bool:
+    """Hand messages to the workers, ``DOORBELL_BATCH`` per broker message: ``run_outbox`` for one,
+    ``run_outbox_batch`` for several. False when the broker cannot take them now (see ``dispatch``)."""
+    from hall.tasks import run_outbox, run_outbox_batch
+
+    for start in range(0, len(message_ids), DOORBELL_BATCH):
+        batch = message_ids[start : start + DOORBELL_BATCH]
+        task, args = (run_outbox, (batch[0],)) if len(batch) == 1 else (run_outbox_batch, (batch,))
+        if not _publish(task, args, batch):
+            return False
+    return True
 
 
 def dispatch(message_id: int) -> bool:
     """Hand one message to a worker. False when the broker cannot take it now (logged; the sweep tries
     again). After a failure this process does not ring for ``BROKER_PAUSE_SECONDS``, so that during an
     outage each request pays for at most one refused connection, not one per message."""
-    global _broker_down_until
     from hall.tasks import run_outbox
+
+    return _publish(run_outbox, (message_id,), [message_id])
+
+
+def _publish(task, args: tuple, message_ids: list[int]) -> bool:
+    global _broker_down_until
 
     if time.monotonic() < _broker_down_until:
         return False
     try:
-        run_outbox.apply_async((message_id,), retry=False)
+        task.apply_async(args, retry=False)
     except Exception:  # any broker failure: the row is the truth, the sweep catches up
         _broker_down_until = time.monotonic() + BROKER_PAUSE_SECONDS
-        logger.warning("outbox: broker unavailable, message %s waits for the sweep", message_id, exc_info=True)
+        logger.warning("outbox: broker unavailable, messages %s wait for the sweep", message_ids, exc_info=True)
         return False
     return True
 

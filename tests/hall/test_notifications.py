@@ -1,10 +1,12 @@
 """Notifications: inbox row in the transaction; email and SMS leave through the outbox after commit,
 each sent once, retried on failure however long it takes."""
 
+from contextlib import suppress
 from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import transaction
 from django.utils import timezone
 
 from hall import outbox
@@ -31,9 +33,9 @@ def test_notify_writes_the_channels_to_the_outbox_and_sends_only_after_commit(
     messages = OutboxMessage.objects.order_by("id")
     assert [m.handler for m in messages] == ["hall.notify.send_email", "hall.notify.send_sms"]
     assert all(m.payload == {"notification_id": note.pk} for m in messages)
-    assert len(callbacks) == 2 and mail.outbox == []
+    assert len(callbacks) == 1 and mail.outbox == []  # one doorbell for the transaction's two messages
     for callback in callbacks:
-        callback()  # the doorbell: the (eager) task runs the handler
+        callback()  # the doorbell: the (eager) tasks run the handlers
     assert len(mail.outbox) == 1 and "申请已受理" in mail.outbox[0].subject
     assert LoggingBackend.sent == [("13800000001", "【行政服务中心】申请已受理")]
     assert not OutboxMessage.objects.filter(done_at__isnull=True).exists()
@@ -92,6 +94,81 @@ def test_a_broker_outage_leaves_the_message_for_the_sweep(person, monkeypatch):
     assert outbox.dispatch(message.pk) is False
     message.refresh_from_db()
     assert message.done_at is None
+
+
+@pytest.fixture
+def published(monkeypatch):
+    """What the doorbells hand the broker: ``[(task name, args)]``; the (eager) tasks still run."""
+    from hall import tasks
+
+    sent = []
+    for task in (tasks.run_outbox, tasks.run_outbox_batch):
+        real = task.apply_async
+
+        def record(args, *, _real=real, _name=task.name, **kwargs):
+            sent.append((_name, args))
+            return _real(args, **kwargs)
+
+        monkeypatch.setattr(task, "apply_async", record)
+    return sent
+
+
+def test_one_doorbell_rings_for_a_transaction_and_a_worker_rings_each_message_on(
+    person, published, django_capture_on_commit_callbacks
+):
+    """Issue 22: each doorbell is a broker round trip in the request; the messages of one transaction
+    share one, and the worker hands each message on as its own task (run, failed and retried alone)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(person, kind="accepted", title="申请已受理")
+    email, sms = OutboxMessage.objects.order_by("id").values_list("pk", flat=True)
+    assert published == [
+        ("hall.tasks.run_outbox_batch", ([email, sms],)),  # the request's one doorbell
+        ("hall.tasks.run_outbox", (email,)),  # the worker's, one per message
+        ("hall.tasks.run_outbox", (sms,)),
+    ]
+    assert len(mail.outbox) == 1 and len(LoggingBackend.sent) == 1
+    assert not OutboxMessage.objects.filter(done_at__isnull=True).exists()
+
+
+def test_a_rolled_back_savepoint_takes_its_messages_out_of_the_doorbell(person, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic():
+        first = outbox.enqueue("hall.notify.send_email", notification_id=1)
+        with suppress(RuntimeError), transaction.atomic():
+            outbox.enqueue("hall.notify.send_email", notification_id=2)
+            raise RuntimeError("the savepoint rolls back")
+        with transaction.atomic():  # a released savepoint: its message commits, with its own doorbell
+            inner = outbox.enqueue("hall.notify.send_email", notification_id=3)
+        last = outbox.enqueue("hall.notify.send_sms", notification_id=1)
+    assert [bell.message_ids for bell in callbacks] == [[first.pk, last.pk], [inner.pk]]
+    assert OutboxMessage.objects.count() == 3
+
+
+def test_a_large_transaction_rings_in_batches(person, published, monkeypatch, django_capture_on_commit_callbacks):
+    monkeypatch.setattr(outbox, "DOORBELL_BATCH", 2)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        ids = [outbox.enqueue("hall.notify.send_email", notification_id=0).pk for _ in range(5)]
+    monkeypatch.setattr(outbox, "dispatch", lambda message_id: True)  # the worker's side is not under test here
+    callbacks[0]()
+    assert published == [("hall.tasks.run_outbox_batch", (ids[:2],)), ("hall.tasks.run_outbox_batch", (ids[2:4],)),
+                         ("hall.tasks.run_outbox", (ids[4],))]  # fmt: skip
+
+
+def test_a_refused_doorbell_leaves_the_transaction_s_messages_for_the_sweep(
+    person, monkeypatch, django_capture_on_commit_callbacks
+):
+    from hall.tasks import run_outbox_batch
+
+    def down(*args, **kwargs):
+        raise ConnectionRefusedError("redis down")
+
+    monkeypatch.setattr(run_outbox_batch, "apply_async", down)
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(person, kind="x", title="t")
+    assert OutboxMessage.objects.filter(done_at__isnull=True).count() == 2 and mail.outbox == []
+    assert outbox.dispatch(OutboxMessage.objects.first().pk) is False  # the process pauses its doorbells
+    monkeypatch.setattr(outbox, "_broker_down_until", 0.0)
+    assert outbox.sweep(now=timezone.now() + timedelta(minutes=2)) == 2
+    assert len(mail.outbox) == 1 and not OutboxMessage.objects.filter(done_at__isnull=True).exists()
 
 
 def test_retry_delays_grow_to_an_hour():
