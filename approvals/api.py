@@ -182,10 +182,13 @@ class TransitionView(APIView):
         case_id = case_id_for(request.user, number)
         body = step.body_class()(data=request.data)
         body.is_valid(raise_exception=True)
-        step.perform()(case_id=case_id, by=request.user, ip=_ip(request), **body.validated_data)
+        case = step.perform()(case_id=case_id, by=request.user, ip=_ip(request), **body.validated_data)
         if expand == "case":
             return _case_response(request, number)
-        return Response(s.transition_result(selectors.case_state(case_id), timezone.now()))
+        # every service returns the case it moved (submit: after 秒批, if that followed); read it otherwise
+        moved = isinstance(case, Application) and case.pk == case_id
+        state = selectors.saved_state(case) if moved else selectors.case_state(case_id)
+        return Response(s.transition_result(state, timezone.now()))
 
 
 class ProgressView(APIView):

@@ -142,6 +142,13 @@ def case_state(case_id: int) -> dict:
     return Application.objects.filter(pk=case_id).values(*STATE_COLUMNS).get()
 
 
+def saved_state(case: Application) -> dict:
+    """``case_state`` of the case a transition has just saved and committed, from the object it saved:
+    its columns are what it wrote, or read under the row lock it held until commit (issue 22: no
+    second read of the row for the answer)."""
+    return {name: getattr(case, name) for name in STATE_COLUMNS}
+
+
 def case_detail(user: User, number: str) -> Application:
     """One case with everything the case shape shows, in a constant number of queries (404 outside scope).
     The case is read by its number and checked with ``scope.may_see`` before its parts are fetched."""
