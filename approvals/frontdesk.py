@@ -15,6 +15,7 @@ from approvals.signals import case_transitioned
 from approvals.workflow import OPEN_STATES
 from catalog.models import Item
 from hall.errors import DomainError
+from hall.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -88,23 +89,24 @@ def link_case_to_the_visit(sender, case_id, action, event_id, actor_id, **kwargs
     from hall.frontdesk import queue
     from hall.frontdesk.models import Ticket
 
-    ticket = (  # most acts are not at a window serving a ticket: one query tells
+    ticket = (  # most acts are not at a window serving a ticket: one small query tells (issue 22: not the
+        # whole ticket and its clerk joined, which cost more to compile than the rare link that needs them)
         Ticket.objects.filter(day=queue.today(), state=Ticket.State.CALLED, served_by_id=actor_id)
-        .select_related("served_by")
         .order_by("-called_at")
+        .values("number", "id_number", "phone")
         .first()
     )
     if ticket is None:
         return
     case = Application.objects.filter(pk=case_id).values("number", "channel", "applicant_id_number", "applicant_phone")
     case = case.first()
-    visitor = {ticket.id_number, ticket.phone} - {""}
+    visitor = {ticket["id_number"], ticket["phone"]} - {""}
     if case["channel"] != Application.Channel.WINDOW and not visitor & {
         case["applicant_id_number"],
         case["applicant_phone"],
     }:
         return
     try:
-        queue.link_case(number=ticket.number, case_number=case["number"], by=ticket.served_by)
+        queue.link_case(number=ticket["number"], case_number=case["number"], by=User.objects.get(pk=actor_id))
     except DomainError:
-        logger.info("case %s not linked to ticket %s", case["number"], ticket.number)
+        logger.info("case %s not linked to ticket %s", case["number"], ticket["number"])

@@ -37,7 +37,6 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from django.db import DatabaseError, connections, models, router, transaction
-from django.db.models import F
 from django.utils import timezone
 
 GENESIS = "0" * 64
@@ -174,10 +173,16 @@ def link(objs: list, using: str) -> list[tuple[ChainHead, int, str]]:
 
 
 def advance(moves: list[tuple[ChainHead, int, str]], using: str) -> None:
-    for head, count, last in moves:
-        ChainHead.objects.using(using).filter(pk=head.pk).update(
-            length=F("length") + count, row_hash=last, updated_at=timezone.now()
-        )
+    """Move each head on: one ``UPDATE`` by id, written as SQL like ``_locked_head`` (every audited act
+    runs it; the ORM's update cost more to build than to run, issue 22)."""
+    ops = connections[using].ops
+    table = ops.quote_name(ChainHead._meta.db_table)
+    with connections[using].cursor() as cursor:
+        for head, count, last in moves:
+            cursor.execute(
+                f'UPDATE {table} SET "length" = "length" + %s, "row_hash" = %s, "updated_at" = %s WHERE "id" = %s',
+                [count, last, ops.adapt_datetimefield_value(timezone.now()), head.pk],
+            )
 
 
 class ChainedQuerySet(models.QuerySet):

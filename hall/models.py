@@ -1,10 +1,11 @@
 """The hall itself: people, departments, windows, the working-day calendar and the audit trail."""
 
+import functools
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
-from django.db import models
-from django.db.models import IntegerField, Value
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.utils import timezone
 from django.utils.functional import cached_property
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -34,9 +35,12 @@ class User(AbstractUser):
     @cached_property
     def _access(self) -> tuple[frozenset[str], dict[str, frozenset[int]]]:
         """The user's groups (roles) and staff memberships in one query, once per request (issue 22:
-        every staff request needs both, and the case scope carries the department ids as literals)."""
-        groups = self.groups.annotate(department_id=Value(None, IntegerField())).values_list("name", "department_id")
-        rows = groups.union(self.memberships.values_list("role", "department_id"), all=True)
+        every staff request needs both, and the case scope carries the department ids as literals).
+        Written as SQL (``access_sql``): the ORM's union of two annotated querysets cost several times
+        more to build and compile than to run, on every staff request."""
+        with connections[self._state.db or DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute(access_sql(), [self.pk, self.pk])
+            rows = cursor.fetchall()
         names, by_role = set(), {}
         for name, department_id in rows:
             if department_id is None:
@@ -56,6 +60,24 @@ class User(AbstractUser):
     def memberships_by_role(self) -> dict[str, frozenset[int]]:
         """``{role: department ids}`` of the user's staff memberships (read with the roles)."""
         return self._access[1]
+
+
+@functools.cache
+def access_sql() -> str:
+    """``User._access``'s statement: the names of the user's groups (department NULL), then the user's
+    staff memberships (role, department); the parameters are the user's id twice."""
+    from django.contrib.auth.models import Group
+
+    q = connection.ops.quote_name
+    links = User.groups.through._meta
+    user_column, group_column = links.get_field("user").column, links.get_field("group").column
+    memberships = StaffMembership._meta
+    return (
+        f"SELECT g.{q('name')}, NULL FROM {q(Group._meta.db_table)} g INNER JOIN {q(links.db_table)} l "
+        f"ON l.{q(group_column)} = g.{q('id')} WHERE l.{q(user_column)} = %s "
+        f"UNION ALL SELECT {q(memberships.get_field('role').column)}, {q(memberships.get_field('department').column)} "
+        f"FROM {q(memberships.db_table)} WHERE {q(memberships.get_field('user').column)} = %s"
+    )
 
 
 class Department(models.Model):

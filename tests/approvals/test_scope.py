@@ -149,3 +149,24 @@ def test_the_compiled_scope_selects_what_its_conditions_select_at_the_top_and_in
     assert not visible_cases(people.clerk2).filter(pk=ours.pk).exists()
     assign_perm("approvals.view_application", people.clerk2, ours)
     assert visible_cases(type(people.clerk2).objects.get(pk=people.clerk2.pk)).filter(pk=ours.pk).exists()
+
+
+def test_roles_and_memberships_are_read_in_one_statement_as_the_orm_reads_them(people):
+    """``User._access`` (issue 22: written as SQL) answers what the groups and memberships say."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from hall.models import StaffMembership, User
+
+    for username in ("applicant", "clerk", "reviewer", "approver", "supervisor", "agent"):
+        user = User.objects.get(username=username)
+        with CaptureQueriesContext(connection) as queries:
+            names, by_role = user.role_names, user.memberships_by_role
+            assert user.has_role(next(iter(names), "")) and user.memberships_by_role is by_role
+        assert len(queries) == 1, username
+        assert names == set(user.groups.values_list("name", flat=True)), username
+        expected = {}
+        for role, department_id in StaffMembership.objects.filter(user=user).values_list("role", "department_id"):
+            expected.setdefault(role, set()).add(department_id)
+        assert by_role == expected, username
+    assert User().role_names == frozenset()  # an unsaved user: nothing
