@@ -5,6 +5,7 @@
 Each function returns plain dicts, so the hall never touches these models.
 """
 
+import functools
 import logging
 
 from django.dispatch import receiver
@@ -16,6 +17,7 @@ from approvals.workflow import OPEN_STATES
 from catalog.models import Item
 from hall.errors import DomainError
 from hall.models import User
+from hall.prepared import OneRow
 
 logger = logging.getLogger(__name__)
 
@@ -89,24 +91,36 @@ def link_case_to_the_visit(sender, case_id, action, event_id, actor_id, **kwargs
     from hall.frontdesk import queue
     from hall.frontdesk.models import Ticket
 
-    ticket = (  # most acts are not at a window serving a ticket: one small query tells (issue 22: not the
-        # whole ticket and its clerk joined, which cost more to compile than the rare link that needs them)
-        Ticket.objects.filter(day=queue.today(), state=Ticket.State.CALLED, served_by_id=actor_id)
-        .order_by("-called_at")
-        .values("number", "id_number", "phone")
-        .first()
-    )
+    # Most acts are not at a window serving a ticket: one small read tells (issue 22: compiled once, and not the
+    # whole ticket with its clerk joined, which only the rare link needs).
+    ticket = _called_ticket().get(queue.today(), Ticket.State.CALLED, actor_id)
     if ticket is None:
         return
     case = Application.objects.filter(pk=case_id).values("number", "channel", "applicant_id_number", "applicant_phone")
     case = case.first()
-    visitor = {ticket["id_number"], ticket["phone"]} - {""}
+    visitor = {ticket.id_number, ticket.phone} - {""}
     if case["channel"] != Application.Channel.WINDOW and not visitor & {
         case["applicant_id_number"],
         case["applicant_phone"],
     }:
         return
     try:
-        queue.link_case(number=ticket["number"], case_number=case["number"], by=User.objects.get(pk=actor_id))
+        queue.link_case(number=ticket.number, case_number=case["number"], by=User.objects.get(pk=actor_id))
     except DomainError:
-        logger.info("case %s not linked to ticket %s", case["number"], ticket["number"])
+        logger.info("case %s not linked to ticket %s", case["number"], ticket.number)
+
+
+@functools.cache
+def _called_ticket() -> OneRow:
+    """The ticket a clerk has called to the window most recently on a day (``get(day, "called", clerk id)``)."""
+    from hall.frontdesk.models import Ticket
+
+    return OneRow(
+        lambda day, state, served_by_id: (
+            Ticket.objects.filter(day=day)  # one filter per value: the parameters in the order of ``get``
+            .filter(state=state)
+            .filter(served_by_id=served_by_id)
+            .order_by("-called_at")
+            .only("number", "id_number", "phone")
+        )
+    )

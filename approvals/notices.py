@@ -31,6 +31,7 @@ from fees.money import capital_yuan
 from fees.services import RECEIPT_CODE
 from hall import outbox
 from hall.errors import OutsideScope
+from hall.prepared import OneRow
 
 TITLES = {
     "acceptance": "受理通知书",
@@ -211,13 +212,22 @@ def render_pdf(html: str, base_url: str) -> bytes:
     return HTML(string=html, base_url=base_url).write_pdf(font_config=font_config())
 
 
+# The notice an act issues, if it exists already (asked by every act that issues one): compiled once
+# (hall.prepared; issue 22).
+_ISSUED = OneRow(
+    lambda application_id, kind, seq: (
+        Notice.objects.filter(application_id=application_id).filter(kind=kind).filter(seq=seq).order_by("pk")
+    )
+)
+
+
 def issue(case: Application, kind: str, *, at: datetime | None = None) -> Notice:
     """出具: the act that causes a notice issues it, inside its own transaction — numbered and dated
     then, whatever happens later. The PDF is rendered after commit through the outbox
     (``render_issued``); a download only reads it (and renders it first if no worker has yet)."""
     seq = occurrence(case, kind)
     at = at or timezone.now()
-    existing = Notice.objects.filter(application=case, kind=kind, seq=seq).first()
+    existing = _ISSUED.get(case.pk, kind, seq)
     if existing is not None:
         return existing
     notice = Notice.objects.create(

@@ -10,6 +10,7 @@ from approvals.workflow import ROLE_NAMES, Step  # ROLE_NAMES: also the system's
 from catalog.models import ItemVersion
 from hall.errors import NotPermitted, OutsideScope
 from hall.models import User
+from hall.prepared import OneRow
 from hall.roles import DEPARTMENT_ROLES, Role
 
 
@@ -108,15 +109,21 @@ def case_for(user: User, number: str, queryset: QuerySet | None = None) -> Appli
     return case
 
 
-def _by_key(cases: QuerySet[Application]) -> Application | None:
-    """The one case a unique key (id, number) selects, or None. Not ``first()``: its ``ORDER BY id``
-    changes nothing for one row and cost a third of compiling the locked read (issue 22)."""
-    return next(iter(cases.order_by()[:1]), None)
+# A transition's two reads of its case by key, compiled once per process (hall.prepared; issue 22): who may
+# see the case by number, then the case row-locked with what every transition reads (the widest row).
+_CASE_BY_NUMBER = OneRow(
+    lambda number: Application.objects.filter(number=number).only("state", "owner_id", "filed_by_id", "department_id")
+)
+_LOCKED_CASE = OneRow(
+    lambda pk: (
+        Application.objects.select_related("item_version", "department").select_for_update(of=("self",)).filter(pk=pk)
+    )
+)
 
 
 def case_id_for(user: User, number: str) -> int:
     """The id of the case ``number`` if ``user`` may see it (404 otherwise), from the columns that say so."""
-    case = _by_key(Application.objects.filter(number=number).only("state", "owner_id", "filed_by_id", "department_id"))
+    case = _CASE_BY_NUMBER.get(number)
     if case is None or not may_see(user, case):
         raise OutsideScope("没有这个办件。")
     return case.pk
@@ -125,8 +132,7 @@ def case_id_for(user: User, number: str) -> int:
 def locked_case(user: User, case_id: int) -> Application:
     """The case row-locked (``SELECT … FOR UPDATE``) if ``user`` may see it (``may_see``); 404 otherwise.
     The item version and the department come joined (not locked): every transition reads them."""
-    cases = Application.objects.select_related("item_version", "department").select_for_update(of=("self",))
-    case = _by_key(cases.filter(pk=case_id))
+    case = _LOCKED_CASE.get(case_id)
     if case is None or not may_see(user, case):
         raise OutsideScope("没有这个办件。")
     return case

@@ -170,3 +170,30 @@ def test_roles_and_memberships_are_read_in_one_statement_as_the_orm_reads_them(p
             expected.setdefault(role, set()).add(department_id)
         assert by_role == expected, username
     assert User().role_names == frozenset()  # an unsaved user: nothing
+
+
+def test_the_locked_read_is_the_orm_s_read_compiled_once(people):
+    """``scope.locked_case`` (issue 22: compiled once per process, ``hall.prepared``): every column of the
+    case, its item version and its department as the queryset reads them, row-locked by the same SQL."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from approvals.scope import locked_case
+
+    def columns(obj) -> dict:
+        return {f.attname: getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields}
+
+    orm = Application.objects.select_related("item_version", "department").select_for_update(of=("self",))
+    for state in ("submitted", "draft"):
+        case = case_in(state, people)
+        with transaction.atomic():
+            with CaptureQueriesContext(connection) as queries:
+                locked = locked_case(people.clerk if state == "submitted" else people.applicant, case.pk)
+            with CaptureQueriesContext(connection) as expected_sql:
+                (expected,) = orm.filter(pk=case.pk).order_by()[:1]
+        assert queries[0]["sql"] == expected_sql[0]["sql"] and len(expected_sql) == 1  # then the roles, once
+        assert columns(locked) == columns(expected)
+        assert columns(locked.item_version) == columns(expected.item_version)
+        assert columns(locked.department) == columns(expected.department)
+    with pytest.raises(OutsideScope):
+        locked_case(people.clerk, 0)
