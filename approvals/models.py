@@ -76,11 +76,16 @@ class Application(ConcurrentTransitionMixin, models.Model):
     query_code = models.CharField("查询码", max_length=8, default=new_query_code)
     item = models.ForeignKey(Item, verbose_name="事项", on_delete=models.PROTECT, related_name="applications")
     item_version = models.ForeignKey(ItemVersion, verbose_name="事项版本", on_delete=models.PROTECT, related_name="+")
-    department = models.ForeignKey(Department, verbose_name="承办部门", on_delete=models.PROTECT, related_name="+")
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="申请账号", on_delete=models.PROTECT, related_name="applications"
+    # No single-column indexes of their own: case_dept_queue, case_owner and case_filed_by lead with them
+    # (each index is written again by every transition: a moved state or due instant is never a HOT update).
+    department = models.ForeignKey(
+        Department, verbose_name="承办部门", on_delete=models.PROTECT, related_name="+", db_index=False
     )
-    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="申请账号", on_delete=models.PROTECT, related_name="applications",
+        db_index=False,
+    )  # fmt: skip
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False)
     channel = models.CharField("申报渠道", max_length=10, choices=Channel.choices, default=Channel.ONLINE)
 
     applicant_type = models.CharField("申请人类型", max_length=12, choices=ApplicantType.choices)
