@@ -5,7 +5,6 @@
 Each function returns plain dicts, so the hall never touches these models.
 """
 
-import functools
 import logging
 
 from django.dispatch import receiver
@@ -93,7 +92,7 @@ def link_case_to_the_visit(sender, case_id, action, event_id, actor_id, **kwargs
 
     # Most acts are not at a window serving a ticket: one small read tells (issue 22: compiled once, and not the
     # whole ticket with its clerk joined, which only the rare link needs).
-    ticket = _called_ticket().get(queue.today(), Ticket.State.CALLED, actor_id)
+    ticket = _CALLED_TICKET.get(queue.today(), Ticket.State.CALLED, actor_id)
     if ticket is None:
         return
     case = Application.objects.filter(pk=case_id).values("number", "channel", "applicant_id_number", "applicant_phone")
@@ -110,17 +109,17 @@ def link_case_to_the_visit(sender, case_id, action, event_id, actor_id, **kwargs
         logger.info("case %s not linked to ticket %s", case["number"], ticket.number)
 
 
-@functools.cache
-def _called_ticket() -> OneRow:
-    """The ticket a clerk has called to the window most recently on a day (``get(day, "called", clerk id)``)."""
+def _called_tickets(day, state: str, served_by_id: int):
+    """The tickets a clerk has called to the window on a day, the latest first (``_CALLED_TICKET``)."""
     from hall.frontdesk.models import Ticket
 
-    return OneRow(
-        lambda day, state, served_by_id: (
-            Ticket.objects.filter(day=day)  # one filter per value: the parameters in the order of ``get``
-            .filter(state=state)
-            .filter(served_by_id=served_by_id)
-            .order_by("-called_at")
-            .only("number", "id_number", "phone")
-        )
+    return (
+        Ticket.objects.filter(day=day)  # one filter per value: the parameters in the order of ``get``
+        .filter(state=state)
+        .filter(served_by_id=served_by_id)
+        .order_by("-called_at")
+        .only("number", "id_number", "phone")
     )
+
+
+_CALLED_TICKET = OneRow(_called_tickets)  # compiled once (hall.prepared)

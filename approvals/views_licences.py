@@ -23,9 +23,7 @@ def verify(request, number: str):
     wait = throttling.refused_lookup(request, scope="licences")
     if wait is not None:
         context = {"throttled": throttling.wait_text(wait)}
-        response = render(request, "approvals/licences/verify.html", context, status=429)
-        response["Retry-After"] = str(wait)
-        return response
+        return throttling.refused_page(request, "approvals/licences/verify.html", context, wait)
     licence = licences.public_licence(number)
     context = {"licence": licence, "number": number[:40], "holder": licences.public_holder(licence) if licence else ""}
     return render(request, "approvals/licences/verify.html", context, status=200 if licence else 404)

@@ -294,9 +294,7 @@ def progress(request):
         wait = throttling.refused_lookup(request, scope="progress", number=request.POST.get("number", ""))
         if wait is not None:
             context["throttled"] = throttling.wait_text(wait)
-            response = render(request, "approvals/portal/progress.html", context, status=429)
-            response["Retry-After"] = str(wait)
-            return response
+            return throttling.refused_page(request, "approvals/portal/progress.html", context, wait)
         if form.is_valid():
             case = selectors.case_by_query_code(form.cleaned_data["number"], form.cleaned_data["query_code"])
             context["not_found"] = case is None

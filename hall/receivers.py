@@ -1,8 +1,13 @@
 """Keep role groups and their permissions present after every migrate; the calendar reads its shared
 version once per request; a saved department drops the list rows' department references."""
 
-from django.db.models.signals import post_migrate
+from django.core.signals import request_finished, request_started
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.dispatch import receiver
+
+from hall import calendar
+from hall.models import Department
+from hall.selectors import forget_department_refs
 
 
 @receiver(post_migrate)
@@ -13,26 +18,7 @@ def create_role_groups(sender, **kwargs):
     ensure_role_groups()
 
 
-def _connect_calendar_to_requests() -> None:
-    from django.core.signals import request_finished, request_started
-
-    from hall import calendar
-
-    request_started.connect(calendar.request_started, dispatch_uid="hall-calendar-request-started")
-    request_finished.connect(calendar.request_finished, dispatch_uid="hall-calendar-request-finished")
-
-
-_connect_calendar_to_requests()
-
-
-def _connect_department_refs() -> None:
-    from django.db.models.signals import post_delete, post_save
-
-    from hall.models import Department
-    from hall.selectors import forget_department_refs
-
-    post_save.connect(forget_department_refs, sender=Department, dispatch_uid="hall-department-refs-saved")
-    post_delete.connect(forget_department_refs, sender=Department, dispatch_uid="hall-department-refs-deleted")
-
-
-_connect_department_refs()
+request_started.connect(calendar.request_started, dispatch_uid="hall-calendar-request-started")
+request_finished.connect(calendar.request_finished, dispatch_uid="hall-calendar-request-finished")
+post_save.connect(forget_department_refs, sender=Department, dispatch_uid="hall-department-refs-saved")
+post_delete.connect(forget_department_refs, sender=Department, dispatch_uid="hall-department-refs-deleted")

@@ -122,6 +122,15 @@ def refused_lookup(request, *, scope: str, number: str = "") -> int | None:
     return None
 
 
+def refused_page(request, template: str, context: dict, wait: int):
+    """A lookup page answered 429 with its wait (``context`` says it to the visitor) and ``Retry-After``."""
+    from django.shortcuts import render
+
+    response = render(request, template, context, status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
 def wait_text(seconds: int) -> str:
     """The wait as a page says it: “1 分钟”, “1 小时”."""
     return f"{seconds // 3600} 小时" if seconds >= 3600 else f"{max(1, seconds // 60)} 分钟"

@@ -77,9 +77,7 @@ def track(request):
         wait = throttling.refused_lookup(request, scope="progress", number=number)
         if wait is not None:
             context["refused"] = f"查询过于频繁，请 {throttling.wait_text(wait)}后再试。"
-            response = render(request, "supervision/complaint_track.html", context, status=429)
-            response["Retry-After"] = str(wait)
-            return response
+            return throttling.refused_page(request, "supervision/complaint_track.html", context, wait)
         try:
             context["view"] = complaints.public_view(number, code)
         except OutsideScope as exc:

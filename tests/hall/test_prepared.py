@@ -87,9 +87,9 @@ def test_the_hot_reads_are_kept_on_postgresql():
         scope._LOCKED_CASE.get(0)
     scope._CASE_BY_NUMBER.get("ZRZYJ-20260101-0001")
     authentication._TOKEN.get("0" * 40)
-    frontdesk._called_ticket().get(date(2026, 1, 5), Ticket.State.CALLED, 0)
+    frontdesk._CALLED_TICKET.get(date(2026, 1, 5), Ticket.State.CALLED, 0)
     notices._ISSUED.get(0, "acceptance", 1)
-    reads = [scope._LOCKED_CASE, scope._CASE_BY_NUMBER, authentication._TOKEN, frontdesk._called_ticket(),
+    reads = [scope._LOCKED_CASE, scope._CASE_BY_NUMBER, authentication._TOKEN, frontdesk._CALLED_TICKET,
              notices._ISSUED]  # fmt: skip
     assert [read.kept() for read in reads] == [True] * len(reads)
 
